@@ -1,0 +1,1 @@
+"""Analysis: statistics across replications (means, confidence intervals)."""

@@ -1,0 +1,53 @@
+"""ICSs and providers: the embedded England data or a scenario's explicit lists."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+
+from sim.config.schema import ICS, Geography, Provider
+
+
+@lru_cache(maxsize=1)
+def england() -> tuple[tuple[ICS, ...], tuple[Provider, ...]]:
+    """The 42 ICSs (ONS mid-2024 populations) and the trusts with locations (ODS, 2025 Q1)."""
+    from sim.config.loader import builtin_dir
+
+    folder = builtin_dir()
+    with open(folder / "icss.csv", newline="", encoding="utf-8") as fh:
+        icss = tuple(
+            ICS(
+                code=r["code"],
+                name=r["name"],
+                region_code=r["region_code"],
+                region_name=r["region_name"],
+                population=int(r["population"]),
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+            )
+            for r in csv.DictReader(fh)
+        )
+    with open(folder / "providers.csv", newline="", encoding="utf-8") as fh:
+        providers = tuple(
+            Provider(
+                code=r["code"],
+                name=r["name"],
+                icb_code=r["icb_code"],
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+                tertiary=r["tertiary"] == "1",
+                kind=r["kind"],
+                size=int(r["size"] or 0),
+            )
+            for r in csv.DictReader(fh)
+        )
+    return icss, providers
+
+
+def load_geography(geography: Geography) -> tuple[tuple[ICS, ...], tuple[Provider, ...]]:
+    """The ICSs and providers a scenario simulates, in a fixed order (sorted by code)."""
+    if geography.dataset == "england":
+        return england()
+    icss = tuple(sorted(geography.icss or [], key=lambda i: i.code))
+    providers = tuple(sorted(geography.providers or [], key=lambda p: p.code))
+    return icss, providers

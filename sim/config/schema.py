@@ -1,0 +1,213 @@
+"""The scenario schema: every parameter of MODEL_SPEC sections 2-4, validated with pydantic.
+
+Models refuse unknown keys (a typo is an error, never a silent default). Cross-references
+(a unit's provider, a collaborative's ICSs, a commissioned service) are checked in
+:func:`sim.config.loader.check_references`, where the file of origin of each key is known.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+ARRANGEMENTS = ("national", "regional", "ics", "collaborative")
+Arrangement = Literal["national", "regional", "ics", "collaborative"]
+ProviderKind = Literal["acute", "specialist", "mental_health", "community", "ambulance"]
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors; values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Distribution(Strict):
+    """A duration distribution in days, built from its mean and coefficient of variation.
+
+    Means and CVs are what published sources report, so they are what a planner writes.
+    """
+
+    kind: Literal["exponential", "lognormal", "gamma", "fixed"]
+    mean: NonNegative
+    cv: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _cv_matches_kind(self) -> Distribution:
+        if self.kind in ("lognormal", "gamma") and (self.cv is None or self.cv <= 0):
+            raise ValueError(f"kind '{self.kind}' needs cv > 0 (got cv={self.cv})")
+        if self.kind in ("exponential", "fixed") and self.cv is not None:
+            raise ValueError(f"kind '{self.kind}' takes no cv (got cv={self.cv})")
+        return self
+
+
+class Outcome(Strict):
+    """Volume-outcome curve p(v) = p_floor + (p_ceiling - p_floor) / (1 + (v / v_half) ** k)."""
+
+    p_floor: Probability
+    p_ceiling: Probability
+    v_half: Positive
+    k: Positive
+    extra_days: NonNegative = 0.0
+    extra_cost_gbp: NonNegative = 0.0
+    escalation_share: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> Outcome:
+        if self.p_floor > self.p_ceiling:
+            raise ValueError(
+                f"p_floor ({self.p_floor}) must not exceed p_ceiling ({self.p_ceiling})"
+            )
+        return self
+
+
+class Unit(Strict):
+    """One provider's capacity for one service. `slots` omitted: auto-sized from demand."""
+
+    provider: str
+    slots: Annotated[int, Field(ge=1)] | None = None
+    national_centre: bool = False
+
+
+class Service(Strict):
+    """A specialised service line (MODEL_SPEC section 2)."""
+
+    name: str
+    delegable: bool = True
+    provider_kind: ProviderKind = "acute"
+    incidence_per_100k: NonNegative
+    annual_growth: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
+    seasonality_amplitude: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    urgent_share: Probability = 0.0
+    local_management_share: Probability = 0.0
+    assessment_days: Distribution = Distribution(kind="fixed", mean=0.0)
+    treatment_days: Distribution
+    step_down_days: Distribution = Distribution(kind="fixed", mean=0.0)
+    tariff_gbp: NonNegative = 0.0
+    variable_cost_gbp: NonNegative = 0.0
+    fixed_cost_per_unit_gbp: NonNegative = 0.0
+    min_unit_volume: NonNegative = 0.0
+    target_utilisation: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.85
+    outcome: Outcome = Outcome(p_floor=0.0, p_ceiling=0.0, v_half=1.0, k=1.0)
+    units: Annotated[list[Unit], Field(min_length=1)]
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class ICS(Strict):
+    """An Integrated Care System (its board, the ICB): the population that is referred."""
+
+    code: str
+    name: str
+    region_code: str
+    region_name: str
+    population: Annotated[int, Field(ge=0)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Provider(Strict):
+    """An NHS trust with a location and a host ICS."""
+
+    code: str
+    name: str
+    icb_code: str
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    tertiary: bool = False
+    kind: ProviderKind = "acute"
+    size: Annotated[int, Field(ge=0)] = 0
+
+
+class Geography(Strict):
+    """Where patients live and where units are. `dataset: england` loads the embedded data."""
+
+    dataset: Literal["england"] | None = "england"
+    icss: list[ICS] | None = None
+    providers: list[Provider] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Geography:
+        explicit = self.icss is not None or self.providers is not None
+        if self.dataset is not None and explicit:
+            raise ValueError("give either dataset: england or explicit icss and providers")
+        if self.dataset is None and (not self.icss or not self.providers):
+            raise ValueError("with dataset: null, both icss and providers must be non-empty lists")
+        return self
+
+
+class Localise(Strict):
+    """ICS localisation: an ICS whose expected annual volume reaches a threshold opens a unit."""
+
+    enabled: bool = False
+    threshold_share_of_min_volume: NonNegative = 0.5
+    capacity: Literal["moved", "added"] = "moved"
+
+
+class Rules(Strict):
+    """The rules of one commissioning arrangement (MODEL_SPEC section 4)."""
+
+    w_distance: NonNegative = 1.0
+    w_wait: NonNegative = 2.0
+    out_of_area_weight: NonNegative = 0.0
+    approval_delay_days: NonNegative = 0.0
+    access_rate: Probability = 1.0
+    access_rate_sd: NonNegative = 0.0
+    budget_policy: Literal["absorb", "deprioritise"] = "absorb"
+    budget_headroom: Annotated[float, Field(gt=-1.0)] = 0.0
+    budget_growth: Annotated[float, Field(gt=-1.0)] = 0.03
+    review_threshold: NonNegative = 0.02
+    capacity_cut_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
+    access_tighten_step: Probability = 0.0
+    admin_fte_per_service: NonNegative = 0.0
+    late_contract_probability: Probability = 0.0
+    late_contract_days: Annotated[float, Field(ge=0.0, le=365.0)] = 0.0
+    late_contract_delay_days: NonNegative = 0.0
+    localise: Localise = Localise()
+
+
+class Commissioning(Strict):
+    """Who pays for each service's specialised stage, and each arrangement's rules."""
+
+    default: Arrangement = "national"
+    services: dict[str, Arrangement] = Field(default_factory=dict)
+    national: Rules = Rules()
+    regional: Rules = Rules()
+    ics: Rules = Rules()
+    collaborative: Rules = Rules()
+    collaboratives: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Pathway(Strict):
+    """Parameters shared by every service's pathway."""
+
+    handover_delay_days: NonNegative = 0.0
+    road_factor: Annotated[float, Field(ge=1.0)] = 1.3
+    travel_cost_per_km_gbp: NonNegative = 0.0
+    fte_cost_gbp: NonNegative = 0.0
+    prefill: bool = True
+    capacity_planning_days: NonNegative = 1095.0
+
+
+class RunSettings(Strict):
+    """Default run length and replications; the CLI may override them."""
+
+    years: Positive = 2.0
+    warmup_days: NonNegative = 365.0
+    replications: Annotated[int, Field(ge=1)] = 5
+    seed: Annotated[int, Field(ge=0)] = 20261122
+
+
+class Scenario(Strict):
+    """A fully resolved scenario: what one `specsim run` simulates."""
+
+    name: str
+    description: str = ""
+    geography: Geography = Geography()
+    services: Annotated[dict[str, Service], Field(min_length=1)]
+    commissioning: Commissioning = Commissioning()
+    pathway: Pathway = Pathway()
+    run: RunSettings = RunSettings()

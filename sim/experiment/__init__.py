@@ -1,0 +1,1 @@
+"""Experiments: replications from one master seed, executors, and result storage."""

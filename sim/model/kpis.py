@@ -1,0 +1,235 @@
+"""The KPIs of one replication (MODEL_SPEC section 5), in a tidy table.
+
+Window conventions (after the warm-up W, up to the horizon T), chosen so that each number
+means what a planner would read it as:
+
+* counts (`referrals`, `treated`, `waiting_at_end`, `unmet_need`, `managed_locally`) follow
+  the cohort referred in [W, T): referrals = treated + waiting_at_end + unmet_need +
+  managed_locally holds exactly;
+* waits, outcomes, travel, volumes and costs follow treatments that *started* in [W, T)
+  (completed waits, as in NHS admitted-pathway statistics);
+* pathway length and fragmentation follow patients *discharged* in [W, T].
+
+Percentages are 0-100; times in days; money in GBP over the whole window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.simulation import MANAGED_LOCALLY, TREATED, UNMET, RunResult
+
+COLUMNS = ["scope", "key", "kpi", "value"]
+WAIT_STANDARD_DAYS = 126.0  # 18 weeks
+
+PATIENT_KPIS = (
+    "referrals", "treated", "waiting_at_end", "unmet_need", "managed_locally",
+    "wait_mean_days", "wait_p50_days", "wait_p92_days", "pct_within_18_weeks",
+    "pathway_days_mean", "pct_treated_below_min_volume", "adverse_per_1000",
+    "boundary_crossings_per_patient", "handover_delay_days_mean", "travel_km_mean",
+    "pct_displaced",
+)
+COST_KPIS = (
+    "cost_activity_gbp", "cost_provider_gbp", "cost_admin_gbp", "cost_travel_gbp",
+    "cost_adverse_gbp", "cost_total_gbp", "cost_per_treated_gbp",
+)
+SYSTEM_KPIS = (
+    "units_active", "unit_volume_median", "utilisation", "wait_p92_cv_between_ics",
+    "access_rate_cv_between_ics", "budget_variance_gbp", "p_overspend",
+)
+HEADLINE_KPIS = (
+    "wait_mean_days", "wait_p92_days", "pct_within_18_weeks", "units_active",
+    "pct_treated_below_min_volume", "adverse_per_1000", "boundary_crossings_per_patient",
+    "travel_km_mean", "cost_total_gbp", "wait_p92_cv_between_ics",
+)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def _quantile(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
+def _cv(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    if len(x) < 2 or x.mean() == 0:
+        return float("nan")
+    return float(x.std() / x.mean())
+
+
+class _Frames:
+    """Patient subsets of one replication, with the columns the KPIs need."""
+
+    def __init__(self, res: RunResult):
+        p, r = res.patients, res.records
+        net = res.network
+        w, t = res.warmup, res.horizon
+        min_volume = np.array([sn.spec.min_unit_volume for sn in net.services])
+        variable = np.array([sn.spec.variable_cost_gbp for sn in net.services])
+        extra_cost = np.array([sn.spec.outcome.extra_cost_gbp for sn in net.services])
+        base = pd.DataFrame({"service": p.service, "icb": p.icb})
+        cohort = (p.referral >= w) & (p.referral < t)
+        status = r.status
+        locally = (status == MANAGED_LOCALLY) & (r.decision <= t)
+        self.cohort = base[cohort].assign(
+            treated=status[cohort] == TREATED, unmet=status[cohort] == UNMET,
+            local=locally[cohort], decided=(r.payer[cohort] >= 0),
+        )
+        started = (r.start >= w) & (r.start < t)
+        svc = p.service[started]
+        self.treated = base[started].assign(
+            wait=r.start[started] - p.referral[started],
+            below=r.volume[started] < min_volume[svc],
+            adverse=r.adverse[started], km=r.km[started], displaced=r.displaced[started],
+            variable=variable[svc], extra=extra_cost[svc] * r.adverse[started],
+        )
+        esc = r.escalated & (r.esc_start >= w) & (r.esc_start < t)
+        esvc = p.service[esc]
+        self.escalated = base[esc].assign(
+            adverse=r.esc_adverse[esc], variable=variable[esvc],
+            extra=extra_cost[esvc] * r.esc_adverse[esc],
+        )
+        done = (r.discharge >= w) & (r.discharge <= t)
+        self.discharged = base[done].assign(
+            pathway=r.discharge[done] - p.referral[done], crossings=r.crossings[done],
+            handover=r.handover[done],
+        )
+        self.unit_starts = np.bincount(r.unit[started], minlength=len(net.units)) + np.bincount(
+            r.esc_unit[esc], minlength=len(net.units)
+        )
+
+    def split(self, column: str) -> dict[int, _Frames]:
+        """The same frames restricted to each value of `column` (service or icb)."""
+        parts: dict[int, _Frames] = {}
+        for name in ("cohort", "treated", "escalated", "discharged"):
+            for key, group in getattr(self, name).groupby(column):
+                part = parts.setdefault(int(key), object.__new__(_Frames))
+                setattr(part, name, group)
+        for part in parts.values():
+            for name in ("cohort", "treated", "escalated", "discharged"):
+                if not hasattr(part, name):
+                    setattr(part, name, getattr(self, name).iloc[0:0])
+        return parts
+
+
+def _patient_kpis(f: _Frames) -> dict[str, float]:
+    c, t, d, e = f.cohort, f.treated, f.discharged, f.escalated
+    referrals = len(c)
+    treated = int(c.treated.sum())
+    unmet = int(c.unmet.sum())
+    local = int(c.local.sum())
+    wait = t.wait.to_numpy()
+    n_treated = len(t)
+    adverse_events = int(t.adverse.sum()) + int(e.adverse.sum())
+    return {
+        "referrals": referrals,
+        "treated": treated,
+        "waiting_at_end": referrals - treated - unmet - local,
+        "unmet_need": unmet,
+        "managed_locally": local,
+        "wait_mean_days": _mean(wait),
+        "wait_p50_days": _quantile(wait, 0.50),
+        "wait_p92_days": _quantile(wait, 0.92),
+        "pct_within_18_weeks": 100.0 * _mean(wait <= WAIT_STANDARD_DAYS),
+        "pathway_days_mean": _mean(d.pathway.to_numpy()),
+        "pct_treated_below_min_volume": 100.0 * _mean(t.below.to_numpy()),
+        "adverse_per_1000": 1000.0 * adverse_events / n_treated if n_treated else float("nan"),
+        "boundary_crossings_per_patient": _mean(d.crossings.to_numpy(dtype=float)),
+        "handover_delay_days_mean": _mean(d.handover.to_numpy()),
+        "travel_km_mean": _mean(t.km.to_numpy()),
+        "pct_displaced": 100.0 * _mean(t.displaced.to_numpy()),
+    }
+
+
+def _variation(f: _Frames) -> dict[str, float]:
+    """Postcode variation: coefficient of variation across ICS populations."""
+    p92 = f.treated.groupby("icb").wait.quantile(0.92).to_numpy()
+    decided = f.cohort[f.cohort.decided]
+    access = 1.0 - decided.groupby("icb").unmet.mean().to_numpy()
+    return {"wait_p92_cv_between_ics": _cv(p92), "access_rate_cv_between_ics": _cv(access)}
+
+
+def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int],
+                 years: float) -> dict[str, float]:
+    net = res.network
+    pathway = res.scenario.pathway
+    starts = f.unit_starts[units]
+    active = starts > 0
+    busy = res.unit_busy_area[units].sum()
+    slot = res.unit_slot_area[units].sum()
+    activity = float(f.treated.variable.sum() + f.escalated.variable.sum())
+    provider = years * sum(net.services[net.units[u].service].spec.fixed_cost_per_unit_gbp
+                           for u in units)
+    admin = years * pathway.fte_cost_gbp * sum(
+        c.rules.admin_fte_per_service * len(c.services & services) for c in net.commissioners
+    )
+    travel = 2.0 * pathway.travel_cost_per_km_gbp * float(f.treated.km.sum())
+    adverse = float(f.treated.extra.sum() + f.escalated.extra.sum())
+    total = activity + provider + admin + travel + adverse
+    n_treated = len(f.treated)
+    return {
+        "units_active": int(active.sum()),
+        "unit_volume_median": float(np.median(starts[active] / years)) if active.any()
+        else float("nan"),
+        "utilisation": busy / slot if slot > 0 else float("nan"),
+        "cost_activity_gbp": activity,
+        "cost_provider_gbp": provider,
+        "cost_admin_gbp": admin,
+        "cost_travel_gbp": travel,
+        "cost_adverse_gbp": adverse,
+        "cost_total_gbp": total,
+        "cost_per_treated_gbp": total / n_treated if n_treated else float("nan"),
+    }
+
+
+def replication_kpis(res: RunResult) -> pd.DataFrame:
+    """All KPIs of one replication: scope in overall/service/ics/commissioner/unit."""
+    net = res.network
+    years = (res.horizon - res.warmup) / 365.0
+    rows: list[tuple[str, str, str, float]] = []
+
+    def add(scope: str, key: str, values: dict[str, float]) -> None:
+        rows.extend((scope, key, kpi, float(v)) for kpi, v in values.items())
+
+    frames = _Frames(res)
+    variance = res.spend_window - res.budget_window
+    all_units = list(range(len(net.units)))
+    add("overall", "all", {
+        **_patient_kpis(frames), **_system_kpis(res, frames, all_units,
+                                                {sn.index for sn in net.services}, years),
+        **_variation(frames),
+        "budget_variance_gbp": float(variance.sum()),
+        "p_overspend": float(variance.sum() > 0),
+    })
+    by_service = frames.split("service")
+    for sn in net.services:
+        f = by_service.get(sn.index)
+        if f is None:
+            continue
+        f.unit_starts = frames.unit_starts
+        add("service", sn.id, {
+            **_patient_kpis(f), **_system_kpis(res, f, sn.units, {sn.index}, years),
+            **_variation(f),
+        })
+    for i, f in sorted(frames.split("icb").items()):
+        add("ics", net.icss[i].code, _patient_kpis(f))
+    for k, c in enumerate(net.commissioners):
+        if not c.services:
+            continue
+        add("commissioner", c.key, {
+            "budget_variance_gbp": float(variance[k]),
+            "p_overspend": float(variance[k] > 0),
+            "cost_admin_gbp": years * res.scenario.pathway.fte_cost_gbp * c.admin_fte,
+        })
+    for u, spec in enumerate(net.units):
+        sid = net.services[spec.service].id
+        slot = res.unit_slot_area[u]
+        add("unit", f"{sid}/{spec.provider}", {
+            "treated": int(frames.unit_starts[u]),
+            "unit_volume_median": frames.unit_starts[u] / years,
+            "utilisation": res.unit_busy_area[u] / slot if slot > 0 else float("nan"),
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)

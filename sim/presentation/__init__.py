@@ -1,0 +1,1 @@
+"""Presentation: tables, progress and the `specsim` command line."""

@@ -1,0 +1,157 @@
+"""The `specsim` command line: validate and run scenario files.
+
+Bad input exits with code 2 and one line per problem naming the file, the key, the bad value
+and what is allowed; nothing a user runs ends in a traceback from deep inside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sim import __version__
+from sim.analysis.stats import summarise
+from sim.config import ConfigError, load_scenario
+from sim.experiment.runner import default_workers, make_tasks, run_metadata, run_tasks
+from sim.experiment.store import write_json, write_table
+from sim.presentation.tables import headline_table, print_table
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other input error
+        self.exit(EXIT_USAGE, f"specsim: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"must be zero or more (got {text})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than zero (got 0)")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more (got {value})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="specsim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"specsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    validate = sub.add_parser("validate", help="check scenario files; exit 2 on any error")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    run = sub.add_parser("run", help="run scenarios and write tidy KPI tables")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                     help="scenario YAML files (or 'england' for the embedded default)")
+    run.add_argument("--replications", type=_positive_int,
+                     help="default: the scenario's run.replications")
+    run.add_argument("--seed", type=_seed, help="master seed (default: the scenario's run.seed)")
+    run.add_argument("--years", type=_positive_float, help="simulated years after the warm-up")
+    run.add_argument("--warmup-days", type=_non_negative_float, help="warm-up discarded, days")
+    run.add_argument("--workers", type=_positive_int, default=None,
+                     help="parallel processes (default: number of cores)")
+    run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario>-<time>)")
+    return parser
+
+
+def _validate(files: Sequence[str]) -> int:
+    failed = False
+    for file in files:
+        try:
+            load_scenario(file)
+        except ConfigError as exc:
+            failed = True
+            for issue in exc.issues:
+                print(f"error: {issue}", file=sys.stderr)
+        else:
+            print(f"OK {file}")
+    return EXIT_USAGE if failed else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenarios = [load_scenario(ref) for ref in args.scenarios]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        print(f"error: scenario names must differ (got {names})", file=sys.stderr)
+        return EXIT_USAGE
+    first = scenarios[0].run
+    replications = args.replications or first.replications
+    seed = first.seed if args.seed is None else args.seed
+    years = args.years or first.years
+    warmup = first.warmup_days if args.warmup_days is None else args.warmup_days
+    workers = args.workers or default_workers()
+    out = args.out or Path("outputs") / f"{'_vs_'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+    tasks = make_tasks(scenarios, replications, seed, years, warmup)
+    start = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("runs"), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        job = bar.add_task(f"{len(scenarios)} scenario(s) x {replications} replications",
+                           total=len(tasks))
+        kpis = run_tasks(tasks, workers=workers,
+                         progress=lambda done, _total: bar.update(job, completed=done))
+    wall = time.perf_counter() - start
+
+    write_table(out, "kpis", kpis)
+    summary = summarise(kpis)
+    write_table(out, "summary", summary)
+    write_json(out / "run.json",
+               run_metadata(scenarios, replications, seed, years, warmup, wall, workers))
+    print_table(headline_table(summary, replications))
+    print(f"{len(tasks)} runs in {wall:.1f} s; results in {out}/ (kpis.csv, kpis.parquet, "
+          f"summary.csv, run.json)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.files)
+        return _run(args)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(f"error: {issue}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
