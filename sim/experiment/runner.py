@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.config import Scenario, config_hash
 from sim.model.invariants import check_invariants
-from sim.model.kpis import replication_kpis
+from sim.model.kpis import replication_kpis, wait_quantiles
 from sim.model.simulation import simulate
 
 Progress = Callable[[int, int], None]
@@ -37,15 +37,25 @@ class RunTask:
     warmup_days: float
 
 
-def run_task(task: RunTask) -> pd.DataFrame:
-    """Simulate one replication, check its invariants, and return its tidy KPI table."""
+@dataclass
+class RunOutput:
+    """The tables of one or more runs: tidy KPIs and wait-distribution quantiles."""
+
+    kpis: pd.DataFrame
+    waits: pd.DataFrame
+
+
+def run_task(task: RunTask) -> RunOutput:
+    """Simulate one replication, check its invariants, and return its tables."""
     result = simulate(task.scenario, task.replication, seed=task.seed, years=task.years,
                       warmup_days=task.warmup_days)
     table = replication_kpis(result)
     check_invariants(result, table)
-    table.insert(0, "replication", task.replication)
-    table.insert(0, "scenario", task.scenario.name)
-    return table
+    waits = wait_quantiles(result)
+    for frame in (table, waits):
+        frame.insert(0, "replication", task.replication)
+        frame.insert(0, "scenario", task.scenario.name)
+    return RunOutput(table, waits)
 
 
 def default_workers() -> int:
@@ -53,9 +63,9 @@ def default_workers() -> int:
 
 
 def run_tasks(tasks: Sequence[RunTask], workers: int = 1,
-              progress: Progress | None = None) -> pd.DataFrame:
+              progress: Progress | None = None) -> RunOutput:
     """Run tasks (in-process for one worker, else a process pool) and concatenate in order."""
-    results: list[pd.DataFrame | None] = [None] * len(tasks)
+    results: list[RunOutput | None] = [None] * len(tasks)
     done = 0
     if workers <= 1 or len(tasks) <= 1:
         for k, task in enumerate(tasks):
@@ -71,7 +81,10 @@ def run_tasks(tasks: Sequence[RunTask], workers: int = 1,
                 done += 1
                 if progress:
                     progress(done, len(tasks))
-    return pd.concat(results, ignore_index=True)
+    return RunOutput(
+        kpis=pd.concat([r.kpis for r in results if r is not None], ignore_index=True),
+        waits=pd.concat([r.waits for r in results if r is not None], ignore_index=True),
+    )
 
 
 def make_tasks(scenarios: Sequence[Scenario], replications: int, seed: int, years: float,

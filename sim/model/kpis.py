@@ -233,3 +233,24 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
             "utilisation": res.unit_busy_area[u] / slot if slot > 0 else float("nan"),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+QUANTILES = np.round(np.linspace(0.0, 1.0, 101), 2)
+
+
+def wait_quantiles(res: RunResult) -> pd.DataFrame:
+    """The wait distribution of one replication, overall and per service, as 101 quantiles
+    (0.00, 0.01, ..., 1.00) of the waits of treatments started after the warm-up: enough to
+    draw an ECDF without storing every patient."""
+    frames = _Frames(res)
+    rows = []
+    groups = [("overall", "all", frames.treated.wait.to_numpy())]
+    for s_index, group in frames.treated.groupby("service"):
+        groups.append(("service", res.network.services[int(s_index)].id, group.wait.to_numpy()))
+    for scope, key, waits in groups:
+        if len(waits) == 0:
+            continue
+        values = np.quantile(waits, QUANTILES)
+        rows.extend((scope, key, float(q), float(v)) for q, v in zip(QUANTILES, values,
+                                                                      strict=True))
+    return pd.DataFrame(rows, columns=["scope", "key", "quantile", "wait_days"])

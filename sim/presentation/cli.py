@@ -123,18 +123,20 @@ def _run(args: argparse.Namespace) -> int:
     with Progress(*columns, transient=True) as bar:
         job = bar.add_task(f"{len(scenarios)} scenario(s) x {replications} replications",
                            total=len(tasks))
-        kpis = run_tasks(tasks, workers=workers,
-                         progress=lambda done, _total: bar.update(job, completed=done))
+        output = run_tasks(tasks, workers=workers,
+                           progress=lambda done, _total: bar.update(job, completed=done))
     wall = time.perf_counter() - start
 
+    kpis = output.kpis
     write_table(out, "kpis", kpis)
+    write_table(out, "waits", output.waits)
     summary = summarise(kpis)
     write_table(out, "summary", summary)
     write_json(out / "run.json",
                run_metadata(scenarios, replications, seed, years, warmup, wall, workers))
     print_table(headline_table(summary, replications))
     print(f"{len(tasks)} runs in {wall:.1f} s; results in {out}/ (kpis.csv, kpis.parquet, "
-          f"summary.csv, run.json)")
+          f"waits.csv, summary.csv, run.json)")
     return 0
 
 
