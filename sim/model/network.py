@@ -35,10 +35,6 @@ class UnitSpec:
     designated: bool
     expected_busy: float
 
-    @property
-    def key(self) -> str:
-        return self.provider
-
 
 @dataclass
 class CommissionerSpec:
