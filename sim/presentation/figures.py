@@ -193,11 +193,13 @@ def postcode_variation(res: Results) -> Figure:
     fig, axes = plt.subplots(len(names), 1, figsize=(DOUBLE_COLUMN_IN, 0.95 * len(names) + 0.9),
                              sharex=True, sharey=True, squeeze=False)
     x = np.arange(len(order))
+    top = float(np.nanmax(np.asarray([*means.to_numpy(dtype=float), 0.0])))
+    standard_drawn = top > 0.8 * WAIT_STANDARD_DAYS  # else the line would squash the bars
     for ax, name in zip(axes[:, 0], names, strict=True):
         values = [means.get((name, k), np.nan) for k in order]
         ax.bar(x, values, color=res.colours[name], width=0.8)
-        ax.axhline(WAIT_STANDARD_DAYS, color="black", lw=0.6, ls="--") if np.nanmax(
-            np.asarray(values + [0.0], dtype=float)) > 0.8 * WAIT_STANDARD_DAYS else None
+        if standard_drawn:
+            ax.axhline(WAIT_STANDARD_DAYS, color="black", lw=0.6, ls="--")
         ax.set_ylabel("p92 wait\n(days)")
         ax.set_title(name, loc="left", color=res.colours[name], fontweight="bold", pad=2)
         ax.grid(axis="x", visible=False)
@@ -207,15 +209,21 @@ def postcode_variation(res: Results) -> Figure:
     bottom = axes[-1, 0]
     starts = [0] + [k for k in range(1, len(regions)) if regions[k] != regions[k - 1]]
     ends = starts[1:] + [len(regions)]
-    bottom.set_xticks([(s + e - 1) / 2 for s, e in zip(starts, ends, strict=True)],
-                      [_wrap(regions[s]) for s in starts], fontsize=6)
+    if len(order) <= 12:  # few ICSs: name each bar
+        names_of = {i.code: i.name for i in icss}
+        bottom.set_xticks(x, [f"{_wrap(names_of.get(k, k))}\n({regions[j]})"
+                              for j, k in enumerate(order)], fontsize=6)
+    else:
+        bottom.set_xticks([(s + e - 1) / 2 for s, e in zip(starts, ends, strict=True)],
+                          [_wrap(regions[s]) for s in starts], fontsize=6)
     bottom.tick_params(axis="x", length=0)
     bottom.set_xlim(-0.6, len(order) - 0.4)
     bottom.set_xlabel("ICSs grouped by NHS region (within a region: sorted by the baseline's "
                       "p92 wait)")
     fig.tight_layout(rect=(0, 0.03, 1, 1), h_pad=0.4)
     source_note(fig, res.note().replace("Bars/whiskers: 95% CI.", "Bars: mean over "
-                                        "replications; dashed: 18 weeks."))
+                                        "replications" + ("; dashed: 18 weeks." if
+                                                          standard_drawn else ".")))
     return fig
 
 
