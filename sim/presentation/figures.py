@@ -512,8 +512,11 @@ def sweep_lines(sweep: pd.DataFrame, parameter: str, kpi: str) -> Figure:
     f = scale(kpi)
     for name in names:
         rows = []
-        for x, group in data[data.scenario == name].groupby(parameter):
-            rows.append((x, *t_interval(group.value.to_numpy())))
+        # Average over the other parameters within each replication first, so the ribbon is
+        # replication noise of the marginal mean, not the spread the other parameters cause.
+        per_rep = data[data.scenario == name].groupby([parameter, "replication"]).value.mean()
+        for x, group in per_rep.groupby(level=0):
+            rows.append((x, *t_interval(group.to_numpy())))
         if not rows:
             continue
         x, mean, low, high = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
@@ -554,6 +557,7 @@ def sweep_heatmap(sweep: pd.DataFrame, x: str, y: str, kpi: str) -> Figure:
         ax.set_xlabel(x)
         ax.grid(False)
     axes[0, 0].set_ylabel(y)
+    fig.subplots_adjust(bottom=0.24, top=0.88, wspace=0.15)
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), label=label(kpi), shrink=0.9)
     source_note(fig, "specsim sweep; cells: mean across replications")
@@ -587,8 +591,9 @@ def tornado(sweep: pd.DataFrame, kpi: str) -> Figure:
         ax.set_title(name, color=colours[name])
         ax.set_xlabel(f"Change from base ({base:.3g}) in\n{label(kpi)}")
         ax.grid(axis="y", visible=False)
-    axes[0, -1].legend(frameon=False, loc="lower right")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     source_note(fig, "specsim sweep (one-at-a-time); bars: mean across replications")
     return fig
 
