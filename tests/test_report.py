@@ -79,3 +79,18 @@ def test_report_of_a_sweep_folder(tmp_path) -> None:
     assert (tmp_path / "figures" /
             "sweep_wait_p92_days_vs_services_cardiac_annual_growth.png").stat().st_size > 5000
     assert "data:image/png;base64," in (tmp_path / "report.html").read_text()
+
+
+def test_report_of_a_single_scenario(tmp_path) -> None:
+    """One scenario: no differences, but every file is still written."""
+    for name in ("kpis", "waits"):
+        frame = pd.read_parquet(compare_folder() / f"{name}.parquet")
+        write_table(tmp_path, name, frame[frame.scenario == "small_ics"])
+    meta = json.loads((compare_folder() / "run.json").read_text())
+    meta["scenarios"] = {"small_ics": meta["scenarios"]["small_ics"]}
+    meta.pop("baseline", None)
+    write_json(tmp_path / "run.json", meta)
+    assert main(["report", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "comparison.csv")
+    assert set(table.scenario) == {"small_ics"} and table.diff_mean.isna().all()
+    assert len(list((tmp_path / "figures").glob("*.svg"))) == len(FIGURES)

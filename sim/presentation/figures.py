@@ -373,6 +373,12 @@ def forest(diffs: pd.DataFrame, res: Results) -> Figure:
     not flatten a 5% change in waits to a dot. Filled markers: the CI excludes zero. KPIs whose
     baseline mean is zero have no relative scale; they say so instead of being dropped."""
     others = [n for n in res.names if n != res.baseline]
+    if diffs.empty or not others:
+        fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN, 1.2))
+        ax.text(0.5, 0.5, f"Only one scenario ({res.baseline}): no differences to show.",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
     kpis = list(dict.fromkeys(diffs.kpi))
     height = 0.2 * len(kpis) * max(1.0, len(others) / 2) ** 0.5 + 0.9
     fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN, height))

@@ -28,6 +28,9 @@ ASSUMPTIONS = (
     "costs follow treatments started after it; pathway length and fragmentation follow "
     "patients discharged after it (MODEL_SPEC section 5).",
     "Times in days, money in GBP over the simulated window, percentages 0-100.",
+    "Each arrangement's rules (commissioning.national, .regional, .ics, .collaborative) are "
+    "inputs too: a scenario that moves a service to another arrangement changes its rules "
+    "even when the rule blocks are identical across scenarios (full configs in run.json).",
     "Waits are referral-to-treatment for the specialised stage; the NHS standard is 92% within "
     "18 weeks (126 days).",
 )
