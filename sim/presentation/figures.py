@@ -130,6 +130,10 @@ def headline_panel(res: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> Figure:
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
+        if kpi.startswith("pct_"):  # t-intervals can pass 0 or 100; a share cannot
+            low, high = ax.get_xlim()
+            high = min(high, 101.0)
+            ax.set_xlim(max(low, -1.0) if high - max(low, -1.0) >= 2 else high - 5, high)
     for ax in list(axes.flat)[len(kpis):]:
         ax.set_visible(False)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
