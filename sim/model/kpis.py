@@ -34,6 +34,10 @@ COST_KPIS = (
     "cost_activity_gbp", "cost_provider_gbp", "cost_admin_gbp", "cost_travel_gbp",
     "cost_adverse_gbp", "cost_total_gbp", "cost_per_treated_gbp",
 )
+SYSTEM_KPIS = (
+    "units_active", "unit_volume_median", "utilisation", "wait_p92_cv_between_ics",
+    "access_rate_cv_between_ics", "budget_variance_gbp", "p_overspend",
+)
 HEADLINE_KPIS = (
     "wait_mean_days", "wait_p92_days", "pct_within_18_weeks", "units_active",
     "pct_treated_below_min_volume", "adverse_per_1000", "boundary_crossings_per_patient",

@@ -19,6 +19,7 @@ from sim.analysis.stats import summarise
 from sim.config import ConfigError, load_scenario
 from sim.experiment.runner import default_workers, make_tasks, run_metadata, run_tasks
 from sim.experiment.store import write_json, write_table
+from sim.presentation.cli_report import register as register_report
 from sim.presentation.tables import headline_table, print_table
 
 EXIT_USAGE = 2
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, default=None,
                      help="parallel processes (default: number of cores)")
     run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario>-<time>)")
+    register_report(sub)
     return parser
 
 
@@ -145,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.files)
+        if hasattr(args, "func"):
+            return args.func(args)
         return _run(args)
     except ConfigError as exc:
         for issue in exc.issues:

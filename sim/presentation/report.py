@@ -1,0 +1,175 @@
+"""One self-contained HTML report a planner can e-mail: figures embedded as base64 PNG, the
+comparison table, scenario descriptions, the inputs that differ, assumptions, seed, versions.
+
+`build_report(folder, baseline)` reads only stored results (kpis, waits, run.json), so the
+same call serves `specsim compare` after its runs and `specsim report` without re-running.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.compare import paired_differences
+from sim.analysis.tables import comparison_table, to_markdown, wide_table
+from sim.experiment.store import write_atomic
+from sim.presentation.figures import FIGURES, Results, report_figures, sweep_figures
+
+ASSUMPTIONS = (
+    "Means with t-based 95% confidence intervals across replications.",
+    "Differences are paired: replication r of every scenario sees the same patients (common "
+    "random numbers), so the difference CI excludes noise the scenarios share.",
+    "Counts follow the cohort referred after the warm-up; waits, outcomes, travel, volumes and "
+    "costs follow treatments started after it; pathway length and fragmentation follow "
+    "patients discharged after it (MODEL_SPEC section 5).",
+    "Times in days, money in GBP over the simulated window, percentages 0-100.",
+    "Each arrangement's rules (commissioning.national, .regional, .ics, .collaborative) are "
+    "inputs too: a scenario that moves a service to another arrangement changes its rules "
+    "even when the rule blocks are identical across scenarios (full configs in run.json).",
+    "Waits are referral-to-treatment for the specialised stage; the NHS standard is 92% within "
+    "18 weeks (126 days).",
+)
+SKIP_INPUTS = ("geography.icss", "geography.providers")
+
+
+class ResultsError(ValueError):
+    """A results folder lacks a file or a scenario the report needs."""
+
+
+def load_results(folder: Path, baseline: str | None = None) -> Results:
+    """The stored tables of a run/compare folder; the baseline defaults to the first scenario."""
+    missing = [n for n in ("kpis.parquet", "waits.parquet", "run.json")
+               if not (folder / n).is_file()]
+    if missing:
+        raise ResultsError(f"{folder}: missing {', '.join(missing)} (expected the output folder "
+                           "of 'specsim run' or 'specsim compare')")
+    kpis = pd.read_parquet(folder / "kpis.parquet")
+    waits = pd.read_parquet(folder / "waits.parquet")
+    meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    names = [str(n) for n in pd.unique(kpis.scenario)]
+    chosen = baseline or meta.get("baseline") or names[0]
+    if chosen not in names:
+        raise ResultsError(f"{folder}: baseline {chosen!r} is not a scenario here; allowed: "
+                           f"{', '.join(names)}")
+    return Results(kpis, waits, meta, chosen)
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(data, dict):
+        flat: dict[str, str] = {}
+        for key, value in data.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: json.dumps(data, sort_keys=True)}
+
+
+def differing_inputs(meta: dict) -> pd.DataFrame:
+    """Resolved config values that are not the same in every scenario (one row per path)."""
+    configs = {n: _flatten(e["config"]) for n, e in meta.get("scenarios", {}).items()}
+    names = list(configs)
+    paths = sorted(set().union(*configs.values())) if configs else []
+    rows = []
+    for path in paths:
+        if path in ("name", "description") or path.startswith(SKIP_INPUTS):
+            continue
+        values = [configs[n].get(path, "(absent)") for n in names]
+        if len(set(values)) > 1:
+            rows.append({"input": path, **{n: v[:60] for n, v in zip(names, values,
+                                                                      strict=True)}})
+    return pd.DataFrame(rows, columns=["input", *names])
+
+
+def _img(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, na_rep="-")
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#222}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1.5rem}
+td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:right}
+td:first-child,th:first-child{text-align:left}img{max-width:100%}
+figure{margin:1.5rem 0}figcaption{font-size:.85rem;color:#555}.note{font-size:.8rem;color:#555}"""
+
+
+def render_html(res: Results, table: pd.DataFrame, figures: dict[str, list[Path]]) -> str:
+    """The report as one HTML string (no external files, scripts or fonts)."""
+    meta = res.meta
+    title = f"specsim comparison: {', '.join(res.names)}"
+    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}"
+             f"</title><style>{CSS}</style><body><h1>{html.escape(title)}</h1>",
+             f"<p>Baseline: <b>{html.escape(res.baseline)}</b>. {meta.get('replications')} "
+             f"replications, master seed {meta.get('seed')}, {meta.get('years')} simulated years "
+             f"after a {meta.get('warmup_days')}-day warm-up. Created {meta.get('created', '')}."
+             "</p>", "<h2>Scenarios</h2><ul>"]
+    for name in res.names:
+        entry = meta.get("scenarios", {}).get(name, {})
+        description = entry.get("config", {}).get("description", "")
+        parts.append(f"<li><b>{html.escape(name)}</b> (config hash "
+                     f"<code>{html.escape(str(entry.get('config_hash', '?'))[:12])}</code>): "
+                     f"{html.escape(description)}</li>")
+    parts.append("</ul><h2>Comparison table</h2><p class='note'>Mean [95% CI]; differences "
+                 f"paired against {html.escape(res.baseline)}; * marks a difference whose 95% "
+                 "CI excludes zero.</p>")
+    parts.append(_table(wide_table(table, res.baseline)))
+    parts.append("<h2>Figures</h2>")
+    for stem, paths in figures.items():
+        png = next(p for p in paths if p.suffix == ".png")
+        parts.append(_img(png, FIGURES.get(stem, stem)))
+    inputs = differing_inputs(meta)
+    parts.append("<h2>Inputs that differ between scenarios</h2>")
+    parts.append(_table(inputs) if len(inputs) else "<p>None: the scenarios are identical "
+                 "apart from their names.</p>")
+    parts.append("<h2>Assumptions</h2><ul>" + "".join(f"<li>{html.escape(a)}</li>"
+                                                      for a in ASSUMPTIONS) + "</ul>")
+    versions = meta.get("versions", {})
+    parts.append("<h2>Reproducibility</h2><p class='note'>Seed "
+                 f"{meta.get('seed')}; versions: " + html.escape(", ".join(
+                     f"{k} {v}" for k, v in sorted(versions.items()))) + ". Regenerate with "
+                 "<code>specsim report DIR</code>.</p></body></html>")
+    return "\n".join(parts)
+
+
+def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
+    """Comparison table (CSV, Markdown), figures (a)-(h) and report.html from a results folder."""
+    res = load_results(folder, baseline)
+    overall = res.kpis[res.kpis.scope == "overall"]
+    table = comparison_table(overall, res.baseline)
+    write_atomic(folder / "comparison.csv",
+                 table.to_csv(index=False, float_format="%.10g").encode())
+    write_atomic(folder / "comparison.md", to_markdown(table, res.baseline).encode())
+    diffs = paired_differences(overall, res.baseline)
+    figures = report_figures(res, diffs, folder / "figures")
+    write_atomic(folder / "report.html", render_html(res, table, figures).encode())
+    return {"comparison_csv": folder / "comparison.csv", "comparison_md": folder / "comparison.md",
+            "report": folder / "report.html"}
+
+
+def build_sweep_report(folder: Path) -> dict[str, Path]:
+    """Sweep plots and a short HTML page from `sweep.parquet` + `sweep.json`."""
+    for name in ("sweep.parquet", "sweep.json"):
+        if not (folder / name).is_file():
+            raise ResultsError(f"{folder}: missing {name} (expected the output of specsim sweep)")
+    sweep = pd.read_parquet(folder / "sweep.parquet")
+    meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    figures = sweep_figures(sweep, folder / "figures")
+    title = f"specsim sweep: {meta.get('name', folder.name)}"
+    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}"
+             f"</title><style>{CSS}</style><body><h1>{html.escape(title)}</h1>",
+             f"<p>{html.escape(str(meta.get('description', '')))}</p>"]
+    for stem, paths in figures.items():
+        parts.append(_img(next(p for p in paths if p.suffix == ".png"), stem.replace("_", " ")))
+    parts.append("<h2>Sweep definition</h2><pre>" + html.escape(json.dumps(meta, indent=2,
+                                                                          default=str))
+                 + "</pre></body></html>")
+    write_atomic(folder / "report.html", "\n".join(parts).encode())
+    return {"report": folder / "report.html"}
