@@ -77,3 +77,33 @@ def test_ics_delegation_fragments_but_joins_up_care():
     assert overall.loc["pct_treated_below_min_volume", "diff_low"] > 0
     assert overall.loc["boundary_crossings_per_patient", "diff_high"] < 0
     assert overall.loc["referrals", "diff_mean"] == 0  # common random numbers: same patients
+
+
+def test_bounded_kpis_get_bounded_intervals():
+    from sim.analysis.stats import summarise, wilson_interval
+
+    # Wilson interval, hand calculation for 0 of 5: (0, z^2/(n+z^2)) = (0, 0.4345)
+    low, high = wilson_interval(0, 5)
+    assert low == 0.0 and high == pytest.approx(1.959964**2 / (5 + 1.959964**2), rel=1e-5)
+    kpis = pd.DataFrame({
+        "scenario": "s", "replication": [0, 1, 2, 0, 1, 2], "scope": "overall", "key": "all",
+        "kpi": ["p_overspend"] * 3 + ["pct_within_18_weeks"] * 3,
+        "value": [1.0, 0.0, 1.0, 100.0, 99.0, 100.0],
+    })
+    summary = summarise(kpis).set_index("kpi")
+    assert 0.0 <= summary.loc["p_overspend", "ci_low"] < summary.loc["p_overspend", "ci_high"] <= 1
+    assert summary.loc["pct_within_18_weeks", "ci_high"] == 100.0
+
+
+def test_result_files_are_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    from sim.experiment.store import write_json
+
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "x.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) & 0o044 == 0o044

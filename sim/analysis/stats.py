@@ -20,6 +20,23 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half
 
 
+def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion: stays within [0, 1] and is honest at 0 or n
+    successes, where a t-interval of 0/1 values collapses or leaves [0, 1]."""
+    if n == 0:
+        return float("nan"), float("nan")
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+# KPIs whose values are bounded: their CIs are clipped to the bounds
+BOUNDS = {"utilisation": (0.0, 1.0)}
+PERCENT_PREFIX = "pct_"
+
+
 def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per (scenario, scope, key, kpi): n, mean, sd and CI bounds across replications."""
     rows = []
@@ -29,6 +46,11 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         values = group["value"].to_numpy(dtype=float)
         mean, low, high = t_interval(values, level)
         valid = values[~np.isnan(values)]
+        if kpi == "p_overspend":  # a 0/1 indicator per replication: mean is a probability
+            low, high = wilson_interval(float(valid.sum()), len(valid), level)
+        elif kpi.startswith(PERCENT_PREFIX) or kpi in BOUNDS:
+            lower, upper = BOUNDS.get(kpi, (0.0, 100.0))
+            low, high = max(lower, low), min(upper, high)
         rows.append((scenario, scope, key, kpi, len(valid), mean,
                      float(valid.std(ddof=1)) if len(valid) > 1 else float("nan"), low, high))
     return pd.DataFrame(rows, columns=["scenario", "scope", "key", "kpi", "n", "mean", "sd",
