@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.analysis.stats import summarise
 from sim.config import Scenario
@@ -50,13 +51,18 @@ def relative_half_widths(kpis: pd.DataFrame, target: float,
                          "relative": relative, "met": relative <= target})
 
 
-def _needed(widths: pd.DataFrame, n: int, target: float) -> int:
-    """Replications the worst KPI needs, from half-width ~ 1/sqrt(n)."""
+def _needed(widths: pd.DataFrame, n: int, target: float, level: float = 0.95) -> int:
+    """Replications the worst KPI needs: the smallest m with t(m-1) * cv / sqrt(m) <= target,
+    cv estimated from the current n; at most doubling n per step, as the estimate is noisy."""
     finite = widths.relative[np.isfinite(widths.relative)]
     if len(finite) < len(widths) or finite.empty:
-        return n + max(2, n // 2)
-    worst = float(finite.max())
-    return max(n + 1, math.ceil(n * (worst / target) ** 2))
+        return 2 * n
+    q = 0.5 + level / 2
+    cv = float(finite.max()) * math.sqrt(n) / stats.t.ppf(q, n - 1)
+    m = n + 1
+    while m < 2 * n and stats.t.ppf(q, m - 1) * cv / math.sqrt(m) > target:
+        m += 1
+    return m
 
 
 def run_to_precision(scenarios: Sequence[Scenario], target: float, seed: int, years: float,
