@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +36,13 @@ warmup_days: 0
 """
 
 
+def _cpu() -> float:
+    """User+system CPU seconds of this process and its finished children (the pool)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=0.1)
@@ -46,12 +54,15 @@ def main() -> None:
         times, tables = {}, {}
         for workers in (1, 2):
             load = os.getloadavg()[0]
+            cpu0 = _cpu()
             start = time.perf_counter()
             report = run_sweep(sweep, Path(tmp) / f"w{workers}", LocalExecutor(workers))
             times[workers] = time.perf_counter() - start
+            cpu = _cpu() - cpu0
             tables[workers] = report.table
-            print(f"{workers} worker(s): {report.ran} runs in {times[workers]:.1f} s "
-                  f"(load average before: {load:.2f})")
+            print(f"{workers} worker(s): {report.ran} runs in {times[workers]:.1f} s wall, "
+                  f"{cpu:.1f} CPU s (CPU/wall {cpu / times[workers]:.2f}); "
+                  f"load average before: {load:.2f}")
         pd.testing.assert_frame_equal(tables[1], tables[2], check_exact=True)
         print(f"speed-up 2 vs 1 workers: {times[1] / times[2]:.2f}x; tables identical; "
               f"cores: {os.cpu_count()}")
