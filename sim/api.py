@@ -13,7 +13,7 @@ Every function returns pandas DataFrames (or a small dataclass of them); nothing
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,6 @@ def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int 
     else:
         tasks = make_tasks(items, replications or first.replications, seed, years, warmup_days)
         if stream_salt:
-            from dataclasses import replace
-
             tasks = [replace(t, stream_salt=stream_salt) for t in tasks]
         output = run_tasks(tasks, workers=workers)
     return Results(output.kpis, output.waits, summarise(output.kpis), report)

@@ -47,3 +47,15 @@ def test_cli_rejects_precision_out_of_range(tiny_path, capsys):
         main(["run", str(tiny_path), "--precision", "1.5"])
     assert info.value.code == 2
     assert "must be a fraction below 1" in capsys.readouterr().err
+
+
+def test_zero_mean_kpis_met_only_without_spread():
+    rows = [("s", r, "overall", "all", kpi, v) for r, (a, b, c) in
+            enumerate([(0.0, 0.0, 10.0), (0.0, 1.0, 10.5), (0.0, -1.0, 9.5)])
+            for kpi, v in (("flat", a), ("noisy", b), ("wait", c))]
+    kpis = pd.DataFrame(rows, columns=["scenario", "replication", "scope", "key", "kpi", "value"])
+    widths = relative_half_widths(kpis, 0.2, ("flat", "noisy", "wait")).set_index("kpi")
+    assert widths.loc["flat", "relative"] == 0.0 and widths.loc["flat", "met"]
+    assert widths.loc["noisy", "relative"] == float("inf") and not widths.loc["noisy", "met"]
+    # t(2) = 4.303, sd 0.5, n 3: half-width 1.242, relative 0.1242
+    assert abs(widths.loc["wait", "relative"] - 0.12421) < 1e-4 and widths.loc["wait", "met"]

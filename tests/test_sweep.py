@@ -117,3 +117,18 @@ def test_resume_after_kill_9_equals_an_uninterrupted_sweep(tmp_path):
                                    "kpi"]).any()
     pd.testing.assert_frame_equal(resumed, reference, check_exact=True)
     assert (out / "sweep.csv").read_bytes() == (tmp_path / "reference" / "sweep.csv").read_bytes()
+
+
+def test_oat_table_has_parameter_and_level_columns(tmp_path):
+    body = BODY.replace("{values: [0.0, 0.05]}", "{low: 0.0, high: 0.05}") \
+               .replace("{values: [1.0, 4.0]}", "{low: 1.0, high: 4.0}") \
+               .replace("kind: grid", "kind: oat").replace("replications: 2", "replications: 1") \
+               .replace("years: 0.3", "years: 0.1")
+    table = api.sweep(write_sweep(tmp_path, body), tmp_path / "out")
+    assert list(table.columns[:5]) == ["point", "oat_parameter", "oat_level",
+                                       "services.cardiac.annual_growth",
+                                       "commissioning.national.w_wait"]
+    first = table.groupby("point").first()
+    assert list(first.oat_level) == ["base", "low", "high", "low", "high"]
+    assert first.loc[2, "services.cardiac.annual_growth"] == 0.05
+    assert pd.isna(first.loc[2, "commissioning.national.w_wait"])  # not moved: scenario's own

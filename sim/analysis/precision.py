@@ -41,11 +41,12 @@ def relative_half_widths(kpis: pd.DataFrame, target: float,
     A KPI whose mean is zero with zero spread (e.g. no displaced patients) counts as met; one
     with a zero mean but some spread has no relative width and counts as not met."""
     summary = summarise(kpis[(kpis.scope == "overall") & kpis.kpi.isin(headline)])
-    half = (summary.ci_high - summary.ci_low) / 2.0
-    mean = summary["mean"].abs()
-    relative = np.where(mean > 0, half / mean.where(mean > 0, 1.0),
-                        np.where(half.fillna(1.0) == 0, 0.0, np.inf))
-    relative = np.where(half.isna() & (mean > 0), np.inf, relative)
+    half = ((summary.ci_high - summary.ci_low) / 2.0).to_numpy()
+    mean = summary["mean"].abs().to_numpy()
+    relative = np.full(len(summary), np.inf)  # no CI yet (n < 2), or spread around a zero mean
+    positive = (mean > 0) & ~np.isnan(half)
+    relative[positive] = half[positive] / mean[positive]
+    relative[(mean == 0) & (half == 0)] = 0.0
     return pd.DataFrame({"scenario": summary.scenario, "kpi": summary.kpi,
                          "mean": summary["mean"], "half_width": half,
                          "relative": relative, "met": relative <= target})

@@ -209,10 +209,6 @@ def _points(spec: SweepFile, label: str) -> list[Point]:
     return points
 
 
-def _describe_value(value: Any) -> str:
-    return repr(value)
-
-
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every problem is a ConfigError naming the key."""
     path = Path(path).resolve()
@@ -276,7 +272,7 @@ def load_sweep(path: str | Path) -> Sweep:
                     issues.append(ConfigIssue(
                         label, f"parameters.{loc}",
                         f"design point {point.index} ({point.values}) is invalid for scenario "
-                        f"'{scenario.name}': {message} (got {_describe_value(err.get('input'))})"))
+                        f"'{scenario.name}': {message} (got {err.get('input')!r})"))
                 continue
             except ConfigError as exc:
                 issues.extend(ConfigIssue(label, i.path, f"design point {point.index}: {i.message}")

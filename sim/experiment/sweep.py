@@ -11,6 +11,7 @@ the same whatever the executor, the number of workers or how often the sweep was
 from __future__ import annotations
 
 import io
+import json
 import time
 import traceback
 from collections.abc import Callable
@@ -101,8 +102,6 @@ def _check_folder(sweep: Sweep, out: Path, resume: bool) -> None:
                                   f"it, or choose another --out")
         return
     if state.exists():
-        import json
-
         stored = json.loads(state.read_text()).get("fingerprint")
         if stored != _fingerprint(sweep):
             raise SweepStateError(f"{state} was written by a different sweep (file, scenarios or "
