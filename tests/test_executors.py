@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import write_sweep
+from sweep_helpers import write_sweep
 
 from sim.config.sweep import load_sweep
 from sim.experiment.executors import DaskExecutor, LocalExecutor

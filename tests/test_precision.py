@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from sweep_helpers import TINY
 
 from sim import api
 from sim.analysis.precision import relative_half_widths, run_to_precision
@@ -10,8 +11,8 @@ from sim.experiment.runner import make_tasks, run_tasks
 from sim.presentation.cli import main
 
 
-def test_stops_when_target_met_and_equals_a_plain_run(tiny_path):
-    s = api.load_scenario(tiny_path)
+def test_stops_when_target_met_and_equals_a_plain_run():
+    s = api.load_scenario(TINY)
     out, report = run_to_precision([s], 0.04, seed=2, years=0.3, warmup_days=10, start=3,
                                    cap=40, headline=("referrals",))
     assert report.met and 3 < report.replications < 40
@@ -23,15 +24,15 @@ def test_stops_when_target_met_and_equals_a_plain_run(tiny_path):
     pd.testing.assert_frame_equal(out.kpis, plain, check_exact=True)
 
 
-def test_reports_cap_when_target_not_reached(tiny_path):
-    s = api.load_scenario(tiny_path)
+def test_reports_cap_when_target_not_reached():
+    s = api.load_scenario(TINY)
     _, report = run_to_precision([s], 0.001, seed=2, years=0.2, warmup_days=0, start=2, cap=4,
                                  headline=("wait_mean_days",))
     assert not report.met and report.replications == 4
 
 
-def test_cli_precision_prints_what_was_reached(tiny_path, tmp_path, capsys):
-    code = main(["run", str(tiny_path), "--precision", "0.5", "--max-replications", "6",
+def test_cli_precision_prints_what_was_reached(tmp_path, capsys):
+    code = main(["run", str(TINY), "--precision", "0.5", "--max-replications", "6",
                  "--years", "0.2", "--workers", "1", "--out", str(tmp_path)])
     assert code == 0
     printed = capsys.readouterr().out
@@ -40,11 +41,11 @@ def test_cli_precision_prints_what_was_reached(tiny_path, tmp_path, capsys):
     assert 2 <= kpis.replication.nunique() <= 6
 
 
-def test_cli_rejects_precision_out_of_range(tiny_path, capsys):
+def test_cli_rejects_precision_out_of_range(capsys):
     import pytest
 
     with pytest.raises(SystemExit) as info:
-        main(["run", str(tiny_path), "--precision", "1.5"])
+        main(["run", str(TINY), "--precision", "1.5"])
     assert info.value.code == 2
     assert "must be a fraction below 1" in capsys.readouterr().err
 

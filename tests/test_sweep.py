@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_sweep
+from sweep_helpers import write_sweep
 
 from sim import api
 from sim.config.sweep import load_sweep

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_sweep
+from sweep_helpers import write_sweep
 
 from sim.config import ConfigError
 from sim.config.sweep import load_sweep

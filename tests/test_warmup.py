@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from sweep_helpers import TINY
 
 from sim import api
 from sim.analysis.warmup import mser, weekly_series, welch
@@ -29,8 +30,8 @@ def test_welch_is_a_centred_moving_average():
     assert np.allclose(welch(np.full(10, 4.0), 5), 4.0)
 
 
-def test_weekly_series_counts_a_queue_building_from_empty(tiny_path):
-    scenario = api.load_scenario(tiny_path)
+def test_weekly_series_counts_a_queue_building_from_empty():
+    scenario = api.load_scenario(TINY)
     res = simulate(scenario, 0, seed=1, years=0.5, warmup_days=0)
     weekly = weekly_series(res)
     assert len(weekly) == int(res.horizon // 7)
@@ -39,8 +40,8 @@ def test_weekly_series_counts_a_queue_building_from_empty(tiny_path):
     assert weekly.waiting.iloc[0] < weekly.waiting.iloc[5:].mean()
 
 
-def test_cli_warmup_writes_figure_and_suggestion(tiny_path, tmp_path, capsys):
-    code = main(["warmup", str(tiny_path), "--replications", "2", "--years", "0.5",
+def test_cli_warmup_writes_figure_and_suggestion(tmp_path, capsys):
+    code = main(["warmup", str(TINY), "--replications", "2", "--years", "0.5",
                  "--workers", "1", "--out", str(tmp_path)])
     assert code == 0
     saved = json.loads((tmp_path / "warmup.json").read_text())

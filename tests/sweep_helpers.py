@@ -1,10 +1,9 @@
-"""Shared fixtures: the tiny textbook scenario and sweep files written next to it."""
+"""The tiny two-ICS test scenario and sweep files written next to it (importable as
+`sweep_helpers` from test modules, like `scenario_helpers`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 HERE = Path(__file__).parent
 TINY = HERE / "tiny.yaml"
@@ -16,8 +15,3 @@ def write_sweep(folder: Path, body: str) -> Path:
     path = folder / "sweep.yaml"
     path.write_text(body)
     return path
-
-
-@pytest.fixture
-def tiny_path() -> Path:
-    return TINY
