@@ -35,6 +35,7 @@ class RunTask:
     seed: int
     years: float
     warmup_days: float
+    stream_salt: str = ""  # non-empty: independent streams instead of common random numbers
 
 
 @dataclass
@@ -48,7 +49,7 @@ class RunOutput:
 def run_task(task: RunTask) -> RunOutput:
     """Simulate one replication, check its invariants, and return its tables."""
     result = simulate(task.scenario, task.replication, seed=task.seed, years=task.years,
-                      warmup_days=task.warmup_days)
+                      warmup_days=task.warmup_days, stream_salt=task.stream_salt)
     table = replication_kpis(result)
     check_invariants(result, table)
     waits = wait_quantiles(result)

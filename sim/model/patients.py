@@ -61,19 +61,23 @@ class Patients:
         return len(self.referral)
 
 
-def generate_patients(network: Network, seed: int, replication: int, horizon: float) -> Patients:
-    """Draw every referral of the run and each patient's own random numbers."""
+def generate_patients(network: Network, seed: int, replication: int, horizon: float,
+                      stream_salt: str = "") -> Patients:
+    """Draw every referral of the run and each patient's own random numbers.
+
+    A non-empty `stream_salt` gives independent streams (for measuring what CRN buys)."""
     blocks: dict[str, list[np.ndarray]] = {name: [] for name in Patients.__dataclass_fields__}
     for sn in network.services:
         service = sn.spec
         for i, ics in enumerate(network.icss):
             times = referral_times(
-                stream(seed, replication, "arrivals", ics.code, sn.id),
+                stream(seed, replication, "arrivals", ics.code, sn.id + stream_salt),
                 float(sn.referral_rate0[i]), service.annual_growth,
                 service.seasonality_amplitude, horizon,
             )
             n = len(times)
-            u = stream(seed, replication, "patients", ics.code, sn.id).random((n, N_UNIFORMS))
+            u = stream(seed, replication, "patients", ics.code,
+                       sn.id + stream_salt).random((n, N_UNIFORMS))
             blocks["icb"].append(np.full(n, i, dtype=np.int32))
             blocks["service"].append(np.full(n, sn.index, dtype=np.int32))
             blocks["referral"].append(times)

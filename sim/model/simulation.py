@@ -83,8 +83,9 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, replication: int, seed: int | None = None,
                  years: float | None = None, warmup_days: float | None = None,
-                 network: Network | None = None):
+                 network: Network | None = None, stream_salt: str = ""):
         run = scenario.run
+        self.salt = stream_salt  # appended to every stream name; "" keeps common random numbers
         self.scenario = scenario
         self.seed = run.seed if seed is None else seed
         self.replication = replication
@@ -97,12 +98,14 @@ class Simulation:
             TreatmentUnit(self.env, k, u.slots, net.services[u.service].mean_service_days)
             for k, u in enumerate(net.units)
         ]
-        self.patients = generate_patients(net, self.seed, replication, self.horizon)
+        self.patients = generate_patients(net, self.seed, replication, self.horizon,
+                                          stream_salt)
         self.records = PatientRecords.empty(len(self.patients))
         n_comm = len(net.commissioners)
         self.access = np.array([
             min(1.0, max(0.0, c.rules.access_rate + c.rules.access_rate_sd
-                         * stream(self.seed, replication, "access", c.key).standard_normal()))
+                         * stream(self.seed, replication, "access",
+                                  c.key + self.salt).standard_normal()))
             for c in net.commissioners
         ])
         self.base_access = self.access.copy()
@@ -147,7 +150,8 @@ class Simulation:
         for spec, unit in zip(self.network.units, self.units, strict=True):
             sn = self.network.services[spec.service]
             service = sn.spec
-            rng = stream(self.seed, self.replication, "prefill", sn.id, spec.provider)
+            rng = stream(self.seed, self.replication, "prefill", sn.id,
+                         spec.provider + self.salt)
             n = min(int(rng.poisson(spec.expected_busy)), unit.slots)
             for remaining in residual(service.treatment_days, rng, n):
                 unit.occupy()
@@ -348,7 +352,8 @@ class Simulation:
         if not late:
             return
         n_years = int(math.ceil(self.horizon / 365.0))
-        draws = {k: stream(self.seed, self.replication, "contracts", c.key).random(n_years)
+        draws = {k: stream(self.seed, self.replication, "contracts",
+                           c.key + self.salt).random(n_years)
                  for k, c in late}
         for year in range(n_years):
             if year:

@@ -19,6 +19,7 @@ from sim.analysis.stats import summarise
 from sim.config import ConfigError, load_scenario
 from sim.experiment.runner import default_workers, make_tasks, run_metadata, run_tasks
 from sim.experiment.store import write_json, write_table
+from sim.presentation.cli_experiments import add_precision_option, register, run_with_precision
 from sim.presentation.cli_report import register as register_report
 from sim.presentation.tables import headline_table, print_table
 
@@ -86,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, default=None,
                      help="parallel processes (default: number of cores)")
     run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario>-<time>)")
+    add_precision_option(run)
+    register(sub)
     register_report(sub)
     return parser
 
@@ -118,15 +121,18 @@ def _run(args: argparse.Namespace) -> int:
     workers = args.workers or default_workers()
     out = args.out or Path("outputs") / f"{'_vs_'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
 
-    tasks = make_tasks(scenarios, replications, seed, years, warmup)
     start = time.perf_counter()
+    if args.precision:
+        output, replications = run_with_precision(args, scenarios, seed, years, warmup, workers)
+    tasks = make_tasks(scenarios, replications, seed, years, warmup)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs"), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, transient=True, disable=bool(args.precision)) as bar:
         job = bar.add_task(f"{len(scenarios)} scenario(s) x {replications} replications",
                            total=len(tasks))
-        output = run_tasks(tasks, workers=workers,
-                           progress=lambda done, _total: bar.update(job, completed=done))
+        if not args.precision:
+            output = run_tasks(tasks, workers=workers,
+                               progress=lambda done, _total: bar.update(job, completed=done))
     wall = time.perf_counter() - start
 
     kpis = output.kpis

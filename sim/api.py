@@ -1,0 +1,116 @@
+"""The Python API, mirroring the CLI, for planners working in a notebook.
+
+    from sim import api
+    a = api.load_scenario("scenarios/centralised.yaml")
+    b = api.load_scenario("scenarios/ics_delegation.yaml")
+    res = api.run([a, b], replications=5, years=1)
+    api.compare(res, baseline="centralised")          # paired differences with 95% CIs
+    table = api.sweep("scenarios/sweeps/demand_growth.yaml", out="outputs/dg", workers=2)
+
+Every function returns pandas DataFrames (or a small dataclass of them); nothing is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.compare import paired_differences
+from sim.analysis.precision import PrecisionReport, run_to_precision
+from sim.analysis.stats import summarise
+from sim.analysis.warmup import WarmupAnalysis, warmup_analysis
+from sim.config import Scenario
+from sim.config import load_scenario as _load_scenario
+from sim.config.sweep import load_sweep
+from sim.experiment.executors import make_executor
+from sim.experiment.runner import make_tasks, run_tasks
+from sim.experiment.sweep import SweepReport, run_sweep
+
+__all__ = ["Results", "compare", "load_scenario", "run", "sweep", "sweep_report", "warmup"]
+
+
+@dataclass
+class Results:
+    """Tidy tables of a run: per-replication KPIs, wait quantiles, and mean [95% CI] summary."""
+
+    kpis: pd.DataFrame
+    waits: pd.DataFrame
+    summary: pd.DataFrame
+    precision: PrecisionReport | None = None
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A validated scenario from a YAML file or 'england' (raises ConfigError)."""
+    return _load_scenario(ref)
+
+
+def _scenarios(items: Scenario | str | Path | Sequence[Scenario | str | Path]) -> list[Scenario]:
+    if isinstance(items, Scenario | str | Path):
+        items = [items]
+    return [s if isinstance(s, Scenario) else _load_scenario(s) for s in items]
+
+
+def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int | None = None,
+        seed: int | None = None, years: float | None = None, warmup_days: float | None = None,
+        workers: int = 1, precision: float | None = None, max_replications: int = 50,
+        stream_salt: str = "") -> Results:
+    """Like `specsim run`: defaults come from the first scenario's `run` settings.
+
+    `precision` adds replications until headline CIs are within that fraction of the mean.
+    `stream_salt` (for method studies only) breaks common random numbers between calls.
+    """
+    items = _scenarios(scenarios)
+    first = items[0].run
+    seed = first.seed if seed is None else seed
+    years = years or first.years
+    warmup_days = first.warmup_days if warmup_days is None else warmup_days
+    report = None
+    if precision is not None:
+        output, report = run_to_precision(items, precision, seed, years, warmup_days,
+                                          start=replications or 5, cap=max_replications,
+                                          workers=workers)
+    else:
+        tasks = make_tasks(items, replications or first.replications, seed, years, warmup_days)
+        if stream_salt:
+            tasks = [replace(t, stream_salt=stream_salt) for t in tasks]
+        output = run_tasks(tasks, workers=workers)
+    return Results(output.kpis, output.waits, summarise(output.kpis), report)
+
+
+def compare(results: Results | pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
+    """Paired differences of every other scenario against `baseline`, per KPI, with CIs."""
+    kpis = results.kpis if isinstance(results, Results) else results
+    return paired_differences(kpis, baseline, level)
+
+
+def sweep_report(file: str | Path, out: str | Path, workers: int = 1,
+                 scheduler: str | Any | None = None, resume: bool = False) -> SweepReport:
+    """Like `specsim sweep`; `scheduler` is a Dask address or a `distributed.Client`."""
+    spec = load_sweep(file)
+    executor = make_executor(workers, scheduler)
+    try:
+        return run_sweep(spec, Path(out), executor, resume=resume)
+    finally:
+        close = getattr(executor, "close", None)
+        if close:
+            close()
+
+
+def sweep(file: str | Path, out: str | Path, workers: int = 1,
+          scheduler: str | Any | None = None, resume: bool = False) -> pd.DataFrame:
+    """The combined tidy sweep table (point, parameters, scenario, replication, KPI, value)."""
+    table = sweep_report(file, out, workers, scheduler, resume).table
+    return table if table is not None else pd.DataFrame()
+
+
+def warmup(scenario: Scenario | str, replications: int = 5, years: float | None = None,
+           seed: int | None = None, workers: int = 1, window: int = 5) -> WarmupAnalysis:
+    """Weekly series from t=0, Welch averages and the MSER-5 suggested warm-up."""
+    item = _scenarios(scenario)[0]
+    years = years or item.run.years + item.run.warmup_days / 365.0
+    seed = item.run.seed if seed is None else seed
+    return warmup_analysis(item, replications, seed, years, make_executor(workers), window)

@@ -1,0 +1,100 @@
+"""Where independent runs execute: in-process, a local process pool, or a Dask cluster.
+
+Every executor yields (index, result) as runs finish, in whatever order; callers put results
+back by index, so tables never depend on the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from itertools import islice
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """Runs `fn` on every item and yields (index, result) in completion order."""
+
+    workers: int
+
+    def map_unordered(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        ...
+
+
+class LocalExecutor:
+    """In-process for one worker (easy to debug), else a process pool.
+
+    At most 2 x workers runs are queued at once, so stopping (Ctrl-C) wastes little work and
+    finished runs reach the caller (and the disk) as soon as they end.
+    """
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, workers)
+
+    def map_unordered(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        if self.workers == 1 or len(items) <= 1:
+            for k, item in enumerate(items):
+                yield k, fn(item)
+            return
+        pool = ProcessPoolExecutor(max_workers=self.workers)
+        try:
+            pending: dict[Any, int] = {}
+            queue = iter(enumerate(items))
+            for k, item in islice(queue, 2 * self.workers):
+                pending[pool.submit(fn, item)] = k
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    k = pending.pop(future)
+                    for nk, item in islice(queue, 1):
+                        pending[pool.submit(fn, item)] = nk
+                    yield k, future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Runs on a Dask cluster: `tcp://host:port` of a running scheduler, or a `Client`.
+
+    Results come back to this process, which writes them, so workers need no shared disk.
+    """
+
+    def __init__(self, scheduler: str | Any):
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            raise RuntimeError("the Dask executor needs dask.distributed: "
+                               "pip install 'specsim[dask]'") from None
+        if isinstance(scheduler, str):
+            self.client = Client(scheduler, timeout="20s")
+            self._own = True
+        else:
+            self.client = scheduler
+            self._own = False
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def map_unordered(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(fn, item, pure=False) for item in items]
+        index = {f.key: k for k, f in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield index[future.key], future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_executor(workers: int = 1, scheduler: str | Any | None = None) -> Executor:
+    """`scheduler` (address or Client) selects Dask; otherwise a local pool of `workers`."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    return LocalExecutor(workers)

@@ -1,0 +1,184 @@
+"""`specsim sweep` and `specsim warmup`, and the `--precision` path of `specsim run`.
+
+Registered on the main parser by `register(subparsers)`; each subcommand sets `func`, so
+`cli.main` dispatches without knowing them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from sim.analysis.precision import run_to_precision
+from sim.analysis.warmup import warmup_analysis
+from sim.config import Scenario, load_scenario
+from sim.config.sweep import load_sweep
+from sim.experiment.executors import make_executor
+from sim.experiment.runner import RunOutput, default_workers
+from sim.experiment.store import write_json, write_table
+from sim.experiment.sweep import SweepStateError, run_sweep
+from sim.presentation.warmup_plot import welch_plot
+
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than zero (got {text})")
+    return value
+
+
+def precision(text: str) -> float:
+    """argparse type for --precision: a relative half-width strictly between 0 and 1."""
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction below 1, e.g. 0.05 (got {text})")
+    return value
+
+
+def _bar(total: int, label: str) -> tuple[Progress, Callable[[int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("runs"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    bar = Progress(*columns, transient=True)
+    job = bar.add_task(label, total=total, rate="")
+    start = time.perf_counter()
+    first: list[int] = []
+
+    def update(done: int, total: int) -> None:
+        if not first:
+            first.append(done)  # runs found on disk by --resume do not count in the rate
+        rate = (done - first[0]) / max(time.perf_counter() - start, 1e-9)
+        bar.update(job, completed=done, total=total, rate=f"{rate * 60:.1f}/min")
+
+    return bar, update
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `sweep` and `warmup` to the main parser's subcommands."""
+    sweep = sub.add_parser("sweep", help="run a parameter sweep (resumable; local pool or Dask)")
+    sweep.add_argument("file", metavar="SWEEP.yaml")
+    sweep.add_argument("--workers", type=_positive_int,
+                       help="local processes (default: number of cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of a local pool)")
+    sweep.add_argument("--out", type=Path,
+                       help="output folder (default outputs/sweep-<name>)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="finish an interrupted sweep in --out; runs on disk are kept")
+    sweep.set_defaults(func=_sweep)
+
+    warm = sub.add_parser("warmup", help="Welch plot and MSER-5 warm-up suggestion")
+    warm.add_argument("scenario", metavar="SCENARIO")
+    warm.add_argument("--replications", type=_positive_int, default=5)
+    warm.add_argument("--years", type=_positive_float,
+                      help="simulated years from t=0 (default: warm-up + run years)")
+    warm.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    warm.add_argument("--window", type=_positive_int, default=5,
+                      help="Welch moving-average half-window, weeks")
+    warm.add_argument("--workers", type=_positive_int, help="local processes")
+    warm.add_argument("--out", type=Path, help="output folder (default outputs/warmup-<name>)")
+    warm.set_defaults(func=_warmup)
+
+
+def add_precision_option(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--precision", type=precision, metavar="P",
+                     help="add replications until each headline KPI's 95%% CI half-width is "
+                          "within P of its mean (e.g. 0.05)")
+    run.add_argument("--max-replications", type=_positive_int, default=50,
+                     help="cap for --precision (default 50)")
+
+
+def run_with_precision(args: argparse.Namespace, scenarios: list[Scenario], seed: int,
+                       years: float, warmup: float, workers: int) -> tuple[RunOutput, int]:
+    """The `run --precision` loop; prints what was reached. Returns output and replications."""
+    start = args.replications or 5
+    bar, update = _bar(args.max_replications, "replications")
+    with bar:
+        output, report = run_to_precision(scenarios, args.precision, seed, years, warmup,
+                                          start=start, cap=args.max_replications,
+                                          workers=workers, progress=update)
+    worst = report.widths.sort_values("relative", ascending=False).iloc[0]
+    state = "met" if report.met else f"NOT met (cap {args.max_replications} reached)"
+    print(f"precision {report.target:g}: {state} after {report.replications} replications; "
+          f"widest: {worst.scenario}/{worst.kpi} at {worst.relative:.3g}")
+    return output, report.replications
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    sweep = load_sweep(args.file)  # ConfigError -> exit 2 in cli.main, before any run
+    out = args.out or Path("outputs") / f"sweep-{sweep.spec.name}"
+    executor = make_executor(args.workers or default_workers(), args.scheduler)
+    total = len(sweep.points) * len(sweep.scenarios) * sweep.spec.replications
+    bar, update = _bar(total, f"sweep {sweep.spec.name}")
+    try:
+        with bar:
+            report = run_sweep(sweep, out, executor, resume=args.resume, progress=update)
+    except SweepStateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are kept in {out}/runs; rerun with --resume",
+              file=sys.stderr)
+        return 130
+    finally:
+        close = getattr(executor, "close", None)
+        if close:
+            close()
+    print(f"{report.total} runs: {report.skipped} already done, {report.ran} run now in "
+          f"{report.wall_seconds:.1f} s, {len(report.failed)} failed; table in {out}/sweep.parquet"
+          f" and sweep.csv")
+    if report.failed:
+        print(f"failed runs: errors in {out}/runs/*.error.json, e.g. {report.failed[0].name}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    years = args.years or (scenario.run.years + scenario.run.warmup_days / 365.0)
+    seed = scenario.run.seed if args.seed is None else args.seed
+    out = args.out or Path("outputs") / f"warmup-{scenario.name}"
+    executor = make_executor(args.workers or default_workers())
+    analysis = warmup_analysis(scenario, args.replications, seed, years, executor, args.window)
+    write_table(out, "warmup_series", analysis.series)
+    welch_plot(analysis, out / "warmup.png",
+               f"{scenario.name}: {args.replications} replications from t=0")
+    write_json(out / "warmup.json", {
+        "scenario": scenario.name, "replications": args.replications, "years": years,
+        "seed": seed, "window_weeks": args.window, "method": "MSER-5 on weekly series",
+        "suggested_weeks": analysis.suggested_weeks,
+        "suggested_warmup_days": analysis.suggested_days,
+        "configured_warmup_days": scenario.run.warmup_days,
+    })
+    print(f"suggested warm-up: {analysis.suggested_days:g} days (MSER-5 weeks per series: "
+          f"{analysis.suggested_weeks}); scenario has {scenario.run.warmup_days:g}. "
+          f"Figure and numbers in {out}/ (warmup.png, warmup.json, warmup_series.csv)")
+    return 0
