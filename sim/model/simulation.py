@@ -7,12 +7,14 @@ commissioner accounts; the KPIs of MODEL_SPEC section 5 are computed from it in
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.config.schema import Scenario
 from sim.model.distributions import residual
@@ -168,24 +170,44 @@ class Simulation:
             unit.reset_stats()
 
     def _referrals(self):
-        """Every referral of the run, in time order; patients managed locally after assessment
-        leave here without a process of their own (nothing they do interacts with others)."""
+        """Every patient's access decision, in time order.
+
+        Nothing a patient does between referral and decision (local assessment) touches shared
+        state, so no event is spent on it: patients managed locally are recorded at once, and
+        the others start at their decision time, which is computed with the same floating-point
+        steps a referral process followed by an assessment timeout would take (a referral loop
+        advancing `now + (t - now)`, then `+ assess`), so results match that design bit for bit.
+        Wake-ups are pushed at those absolute times (a relative timeout would round again).
+        """
         env = self.env
         p, rec = self.patients, self.records
-        referral = p.referral.tolist()
-        decide = (p.referral + p.assess).tolist()
-        local = p.local.tolist()
-        timeout, launch, patient = env.timeout, self._launch, self._patient
-        status, decision = rec.status, rec.decision
-        for pid in np.argsort(p.referral, kind="stable").tolist():
+        order = np.argsort(p.referral, kind="stable")
+        local = p.local
+        rec.status[local] = MANAGED_LOCALLY
+        rec.decision[local] = (p.referral + p.assess)[local]
+        # the clock of a referral loop that sleeps `t - now` before each referral
+        referral, assess = p.referral.tolist(), p.assess.tolist()
+        now = 0.0
+        at_referral = [0.0] * len(referral)
+        for pid in order.tolist():
             t = referral[pid]
+            if t > now:
+                now = now + (t - now)
+            at_referral[pid] = now
+        specialised = order[~local[order]].tolist()
+        decide = [at_referral[pid] + assess[pid] if assess[pid] > 0 else at_referral[pid]
+                  for pid in specialised]
+        by_time = np.argsort(np.array(decide), kind="stable").tolist()
+        queue, eid, push = env._queue, env._eid, heapq.heappush  # type: ignore[attr-defined]
+        launch, patient = self._launch, self._patient
+        for k in by_time:
+            t = decide[k]
             if t > env.now:
-                yield timeout(t - env.now)
-            if local[pid]:
-                status[pid] = MANAGED_LOCALLY
-                decision[pid] = decide[pid]
-            else:
-                launch(patient(pid))
+                wake = simpy.Event(env)
+                wake._ok, wake._value = True, None
+                push(queue, (t, NORMAL, next(eid), wake))
+                yield wake
+            launch(patient(specialised[k]))
 
     @staticmethod
     def _launch(steps: Iterator[simpy.Event]) -> None:
@@ -226,10 +248,7 @@ class Simulation:
         service = sn.spec
         handover_mean = self._handover_mean
 
-        # local assessment (ICS-commissioned)
-        if assess > 0:
-            yield env.timeout(assess)
-
+        # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision
         # access decision by the commissioner of the specialised stage
         payer = self._payer[s][i]
         now = env.now
