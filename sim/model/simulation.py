@@ -108,6 +108,8 @@ class Simulation:
         self._payer = [sn.payer.tolist() for sn in net.services]
         self._crosses = [sn.crosses.tolist() for sn in net.services]
         self._nearest = [sn.nearest.tolist() for sn in net.services]
+        self._outcome = [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k)
+                         for o in (sn.spec.outcome for sn in net.services)]
         n_comm = len(net.commissioners)
         self.access = np.array([
             min(1.0, max(0.0, c.rules.access_rate + c.rules.access_rate_sd
@@ -131,7 +133,7 @@ class Simulation:
         env = self.env
         if self.scenario.pathway.prefill:
             self._prefill()
-        env.process(self._referrals())
+        self._launch(self._referrals())  # no Process: its wake-ups are fresh events
         env.process(self._budget_review())
         env.process(self._contracts())
         env.process(self._end_of_warmup())
@@ -283,7 +285,8 @@ class Simulation:
         now = env.now
         volume = unit.record_start(now)
         outcome = service.outcome
-        adverse = u_outcome < adverse_probability(outcome, volume)
+        p_floor, span, v_half, k = self._outcome[s]  # adverse_probability, inlined
+        adverse = u_outcome < p_floor + span / (1.0 + (max(volume, 0.0) / v_half) ** k)
         rec.status[pid] = TREATED
         rec.start[pid] = now
         rec.unit[pid] = choice.unit
