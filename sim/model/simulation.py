@@ -29,6 +29,7 @@ from sim.model.unit import TreatmentUnit
 PENDING, MANAGED_LOCALLY, UNMET, TREATED = 0, 1, 2, 3
 REVIEW_DAYS = 365.0 / 4.0
 MAX_CUT_LEVEL = 3
+_CHUNK = 8192  # patients whose numbers `_referrals` holds as Python objects at once
 
 
 @dataclass
@@ -221,28 +222,34 @@ class Simulation:
         rec.status[local] = MANAGED_LOCALLY
         rec.decision[local] = (p.referral + p.assess)[local]
         # the clock of a referral loop that sleeps `t - now` before each referral
-        referral, assess = p.referral.tolist(), p.assess.tolist()
+        at_referral = np.empty(len(order))  # in referral order; numpy, not lists: memory
         now = 0.0
-        at_referral = [0.0] * len(referral)
-        for pid in order.tolist():
-            t = referral[pid]
+        for k, t in enumerate(p.referral[order].tolist()):
             if t > now:
                 now = now + (t - now)
-            at_referral[pid] = now
-        specialised = order[~local[order]].tolist()
-        decide = [at_referral[pid] + assess[pid] if assess[pid] > 0 else at_referral[pid]
-                  for pid in specialised]
-        by_time = np.argsort(np.array(decide), kind="stable").tolist()
+            at_referral[k] = now
+        keep = ~local[order]
+        specialised = order[keep]
+        assess = p.assess[specialised]
+        at = at_referral[keep]
+        del at_referral, keep
+        decide_all = np.where(assess > 0, at + assess, at)  # the same IEEE sums, vectorised
+        by_time = np.argsort(decide_all, kind="stable")
+        decide = decide_all[by_time]
+        patients = specialised[by_time]
+        del assess, at, decide_all, by_time, specialised
         queue, eid, push = env._queue, env._eid, heapq.heappush  # type: ignore[attr-defined]
         launch, patient = self._launch, self._patient
-        for k in by_time:
-            t = decide[k]
-            if t > env.now:
-                wake = simpy.Event(env)
-                wake._ok, wake._value = True, None
-                push(queue, (t, NORMAL, next(eid), wake))
-                yield wake
-            launch(patient(specialised[k]))
+        for first in range(0, len(patients), _CHUNK):  # Python numbers a chunk at a time
+            last = first + _CHUNK
+            for pid, t in zip(patients[first:last].tolist(), decide[first:last].tolist(),
+                              strict=True):
+                if t > env.now:
+                    wake = simpy.Event(env)
+                    wake._ok, wake._value = True, None
+                    push(queue, (t, NORMAL, next(eid), wake))
+                    yield wake
+                launch(patient(pid))
 
     @staticmethod
     def _launch(steps: Iterator[simpy.Event]) -> None:
