@@ -123,8 +123,8 @@ def test_run_with_bad_option_exits_2(capsys):
 
 def test_readme_scenario_example_validates(write_yaml):
     text = (SCENARIOS.parent / "README.md").read_text()
-    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
-    assert "extends: ics_delegation.yaml" in block
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    block = next(b for b in blocks if "extends: ics_delegation.yaml" in b)
     block = block.replace("extends: ics_delegation.yaml",
                           f"extends: {SCENARIOS / 'ics_delegation.yaml'}")
     scenario = load_scenario(write_yaml(block))

@@ -28,7 +28,7 @@ def test_one_two_workers_and_dask_give_identical_tables(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path, BODY))
     one = run_sweep(sweep, tmp_path / "one", LocalExecutor(1)).table
     two = run_sweep(sweep, tmp_path / "two", LocalExecutor(2)).table
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a test dependency: a missing install must fail, not skip
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:

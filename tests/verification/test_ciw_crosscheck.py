@@ -10,6 +10,7 @@ mean waits (specsim - Ciw) over replications must contain 0, and be narrow enoug
 
 from __future__ import annotations
 
+import ciw  # a test dependency: a missing install must fail, not skip
 import numpy as np
 import pytest
 from scipy import stats
@@ -24,8 +25,6 @@ from vv_queueing import (
     run_replications,
     station_waits,
 )
-
-ciw = pytest.importorskip("ciw")
 
 REPS = 10
 DAYS = 5000.0
