@@ -19,6 +19,7 @@ from sim.analysis.stats import summarise
 from sim.config import ConfigError, load_scenario
 from sim.experiment.runner import default_workers, make_tasks, run_metadata, run_tasks
 from sim.experiment.store import write_json, write_table
+from sim.presentation.arguments import non_negative_float, positive_float, positive_int, seed
 from sim.presentation.cli_experiments import add_precision_option, register, run_with_precision
 from sim.presentation.cli_report import register as register_report
 from sim.presentation.tables import headline_table, print_table
@@ -29,43 +30,6 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other input error
         self.exit(EXIT_USAGE, f"specsim: error: {message}\n")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if value < 0 or value != value:
-        raise argparse.ArgumentTypeError(f"must be zero or more (got {text})")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be more than zero (got 0)")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more (got {value})")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,12 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run scenarios and write tidy KPI tables")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                      help="scenario YAML files (or 'england' for the embedded default)")
-    run.add_argument("--replications", type=_positive_int,
+    run.add_argument("--replications", type=positive_int,
                      help="default: the scenario's run.replications")
-    run.add_argument("--seed", type=_seed, help="master seed (default: the scenario's run.seed)")
-    run.add_argument("--years", type=_positive_float, help="simulated years after the warm-up")
-    run.add_argument("--warmup-days", type=_non_negative_float, help="warm-up discarded, days")
-    run.add_argument("--workers", type=_positive_int, default=None,
+    run.add_argument("--seed", type=seed, help="master seed (default: the scenario's run.seed)")
+    run.add_argument("--years", type=positive_float, help="simulated years after the warm-up")
+    run.add_argument("--warmup-days", type=non_negative_float, help="warm-up discarded, days")
+    run.add_argument("--workers", type=positive_int, default=None,
                      help="parallel processes (default: number of cores)")
     run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario>-<time>)")
     add_precision_option(run)

@@ -29,34 +29,15 @@ from sim.experiment.executors import make_executor
 from sim.experiment.runner import RunOutput, default_workers
 from sim.experiment.store import write_json, write_table
 from sim.experiment.sweep import SweepStateError, run_sweep
+from sim.presentation.arguments import positive_float, positive_int
 from sim.presentation.warmup_plot import welch_plot
 
 EXIT_USAGE = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than zero (got {text})")
-    return value
-
-
 def precision(text: str) -> float:
     """argparse type for --precision: a relative half-width strictly between 0 and 1."""
-    value = _positive_float(text)
+    value = positive_float(text)
     if value >= 1:
         raise argparse.ArgumentTypeError(f"must be a fraction below 1, e.g. 0.05 (got {text})")
     return value
@@ -84,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` and `warmup` to the main parser's subcommands."""
     sweep = sub.add_parser("sweep", help="run a parameter sweep (resumable; local pool or Dask)")
     sweep.add_argument("file", metavar="SWEEP.yaml")
-    sweep.add_argument("--workers", type=_positive_int,
+    sweep.add_argument("--workers", type=positive_int,
                        help="local processes (default: number of cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of a local pool)")
@@ -96,13 +77,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     warm = sub.add_parser("warmup", help="Welch plot and MSER-5 warm-up suggestion")
     warm.add_argument("scenario", metavar="SCENARIO")
-    warm.add_argument("--replications", type=_positive_int, default=5)
-    warm.add_argument("--years", type=_positive_float,
+    warm.add_argument("--replications", type=positive_int, default=5)
+    warm.add_argument("--years", type=positive_float,
                       help="simulated years from t=0 (default: warm-up + run years)")
     warm.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
-    warm.add_argument("--window", type=_positive_int, default=5,
+    warm.add_argument("--window", type=positive_int, default=5,
                       help="Welch moving-average half-window, weeks")
-    warm.add_argument("--workers", type=_positive_int, help="local processes")
+    warm.add_argument("--workers", type=positive_int, help="local processes")
     warm.add_argument("--out", type=Path, help="output folder (default outputs/warmup-<name>)")
     warm.set_defaults(func=_warmup)
 
@@ -111,7 +92,7 @@ def add_precision_option(run: argparse.ArgumentParser) -> None:
     run.add_argument("--precision", type=precision, metavar="P",
                      help="add replications until each headline KPI's 95%% CI half-width is "
                           "within P of its mean (e.g. 0.05)")
-    run.add_argument("--max-replications", type=_positive_int, default=50,
+    run.add_argument("--max-replications", type=positive_int, default=50,
                      help="cap for --precision (default 50)")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.config import load_scenario
 from sim.experiment.store import write_json
+from sim.presentation import arguments
 from sim.presentation.report import ResultsError, build_report, build_sweep_report
 
 EXIT_USAGE = 2
@@ -24,19 +25,18 @@ RUN_FILES = ("kpis.csv", "kpis.parquet", "waits.csv", "waits.parquet", "summary.
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `compare` and `report` to the specsim command line."""
-    from sim.presentation import cli  # here, not at import time: cli imports this module
-
     compare = subparsers.add_parser(
         "compare", help="run scenarios and write a comparison table, figures and report.html")
     compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                          help="scenario YAML files (or 'england'); omit with --from")
     compare.add_argument("--baseline", help="scenario name to compare against (default: first)")
-    compare.add_argument("--replications", type=cli._positive_int,
+    compare.add_argument("--replications", type=arguments.positive_int,
                          help="default: the scenario's run.replications")
-    compare.add_argument("--seed", type=cli._seed, help="master seed")
-    compare.add_argument("--years", type=cli._positive_float, help="simulated years after warm-up")
-    compare.add_argument("--warmup-days", type=cli._non_negative_float, help="warm-up, days")
-    compare.add_argument("--workers", type=cli._positive_int, help="parallel processes")
+    compare.add_argument("--seed", type=arguments.seed, help="master seed")
+    compare.add_argument("--years", type=arguments.positive_float,
+                         help="simulated years after warm-up")
+    compare.add_argument("--warmup-days", type=arguments.non_negative_float, help="warm-up, days")
+    compare.add_argument("--workers", type=arguments.positive_int, help="parallel processes")
     compare.add_argument("--out", type=Path, help="output folder (default outputs/compare-<time>)")
     compare.add_argument("--from", dest="source", type=Path, metavar="DIR",
                          help="report on a finished 'specsim run' folder instead of running")
