@@ -7,7 +7,7 @@ from scenario_helpers import SCENARIOS
 
 from sim.config import load_scenario
 from sim.config.geography import england
-from sim.config.loader import _SOURCE_KEYS
+from sim.config.loader import SOURCE_KEYS
 from sim.model.geo import haversine_km
 from sim.model.network import build_network
 
@@ -26,7 +26,7 @@ def test_every_service_parameter_is_cited_derived_or_illustrative():
     assert len(scenario.services) >= 10
     assert any(not s.delegable for s in scenario.services.values())
     for sid, service in scenario.services.items():
-        missing = _SOURCE_KEYS - set(service.sources)
+        missing = SOURCE_KEYS - set(service.sources)
         assert not missing, (sid, sorted(missing))
         for text in service.sources.values():
             assert text.split(":", 1)[0] in {"cited", "derived", "illustrative"}

@@ -143,7 +143,7 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_at(loc: Iterable[Any]) -> type[BaseModel] | None:
+def model_at(loc: Iterable[Any]) -> type[BaseModel] | None:
     """The pydantic model that owns the keys at `loc` (None when loc is inside a plain dict)."""
     current: Any = Scenario
     for part in loc:
@@ -176,7 +176,7 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def _issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str) -> ConfigIssue:
+def issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str) -> ConfigIssue:
     loc = tuple(str(p) for p in err["loc"])
     # pydantic appends the tag of a union member or a validator name; keep only real keys
     loc = tuple(p for p in loc if not p.startswith("function-") and p not in ("int", "float"))
@@ -184,7 +184,7 @@ def _issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str) -
     path = ".".join(loc)
     value = err.get("input")
     if err["type"] == "extra_forbidden":
-        owner = _model_at(loc[:-1])
+        owner = model_at(loc[:-1])
         allowed = sorted(owner.model_fields) if owner else []
         hint = suggest(loc[-1], allowed)
         return ConfigIssue(
@@ -201,11 +201,11 @@ def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        issues = [_issue_from_pydantic(e, origins, label) for e in exc.errors()]
+        issues = [issue_from_pydantic(e, origins, label) for e in exc.errors()]
         raise ConfigError(issues) from None
 
 
-_SOURCE_KEYS = frozenset(
+SOURCE_KEYS = frozenset(
     [f for f in Service.model_fields if f not in ("name", "units", "sources", "outcome")]
     + [f"outcome.{f}" for f in ("p_floor", "p_ceiling", "v_half", "k", "extra_days",
                                 "extra_cost_gbp", "escalation_share")]
@@ -239,9 +239,9 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
                 add(path, f"provider {unit.provider!r} has two units for this service")
             seen.add(unit.provider)
         for key, text in service.sources.items():
-            if key not in _SOURCE_KEYS:
+            if key not in SOURCE_KEYS:
                 add(("services", sid, "sources", key),
-                    f"unknown parameter {key!r}{suggest(key, _SOURCE_KEYS)}")
+                    f"unknown parameter {key!r}{suggest(key, SOURCE_KEYS)}")
             elif not text.startswith(_SOURCE_PREFIXES):
                 add(("services", sid, "sources", key),
                     f"must start with one of {list(_SOURCE_PREFIXES)} (got {text!r})")

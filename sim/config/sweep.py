@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.config.errors import ConfigError, ConfigIssue
 from sim.config.loader import (
     BUILTIN_BASES,
-    _issue_from_pydantic,
-    _model_at,
     check_references,
+    issue_from_pydantic,
     load_scenario,
+    model_at,
     read_yaml,
     suggest,
 )
@@ -107,7 +107,7 @@ def _walk(data: Any, parts: list[str]) -> tuple[Any, str | None]:
         here = ".".join(parts[:depth]) or "the scenario"
         if isinstance(current, dict):
             if part not in current:
-                owner = _model_at(parts[:depth])
+                owner = model_at(parts[:depth])
                 if owner is None and depth == len(parts) - 1:
                     return None, None  # a new key in a plain mapping (e.g. commissioning.services)
                 return None, (f"'{part}' is not a key of {here}{suggest(part, map(str, current))}"
@@ -229,7 +229,7 @@ def load_sweep(path: str | Path) -> Sweep:
                                           f"unknown key '{loc[-1]}'{suggest(loc[-1], allowed)}; "
                                           f"allowed keys: {', '.join(allowed)}"))
             else:
-                issue = _issue_from_pydantic(err, {}, label)
+                issue = issue_from_pydantic(err, {}, label)
                 issues.append(issue)
         raise ConfigError(issues) from None
 
