@@ -142,3 +142,34 @@ def test_tornado_orders_by_swing() -> None:
     widths = [p.get_width() for p in ax.patches]  # £m: low, high per parameter, bottom up
     assert widths == pytest.approx([-1.0, 1.0, 2.0, -1.0, -6.0, 4.0])
     figures.plt.close(fig)
+
+
+def test_tornado_of_the_paired_difference() -> None:
+    """Two scenarios: the difference tornado shows how each input moves (B - A), not B."""
+    rows = []
+    # A responds to p (+2 per level step), B responds twice as much (+6): B - A moves by 4
+    levels = {"base": 0.0, "low": -1.0, "high": 1.0}
+    point = 0
+    for parameter in ("commissioning.ics.p", "services.s.q"):
+        for level, step in levels.items():
+            if level == "base" and point:
+                continue
+            for rep in range(3):
+                noise = 0.1 * rep  # shared by both scenarios: common random numbers
+                a = 100 + (2 * step if parameter.endswith("p") else 0) + noise
+                b = 110 + (6 * step if parameter.endswith("p") else 1 * step) + noise
+                oat = "" if level == "base" else parameter
+                rows.append((point, oat, level, "A", rep, "overall", "all", "wait_p92_days", a))
+                rows.append((point, oat, level, "B", rep, "overall", "all", "wait_p92_days", b))
+            point += 1
+    sweep = pd.DataFrame(rows, columns=["point", "oat_parameter", "oat_level", "scenario",
+                                        "replication", "scope", "key", "kpi", "value"])
+    diff = figures.paired_sweep_differences(sweep)
+    assert set(diff.scenario) == {"B - A"}
+    assert diff[diff.oat_level == "base"].value.tolist() == pytest.approx([10.0] * 3)
+    fig = figures.tornado(sweep, "wait_p92_days", difference=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["s.q", "ics.p"]  # widest on top
+    widths = [p.get_width() for p in ax.patches]  # low, high per parameter, bottom up
+    assert widths == pytest.approx([-1.0, 1.0, -4.0, 4.0])
+    figures.plt.close(fig)

@@ -574,37 +574,68 @@ def sweep_heatmap(sweep: pd.DataFrame, x: str, y: str, kpi: str) -> Figure:
     return fig
 
 
+def _short(path: str) -> str:
+    """A config path without its top-level section, so tornado labels fit a column."""
+    head, _, rest = path.partition(".")
+    return rest if head in ("commissioning", "services") and rest else path
+
+
+def paired_sweep_differences(sweep: pd.DataFrame) -> pd.DataFrame:
+    """Per design point and replication, each scenario's value minus the first scenario's
+    (common random numbers make this the paired difference), labelled 'scenario - baseline'."""
+    names = list(dict.fromkeys(sweep.scenario))
+    keys = [c for c in sweep.columns if c not in ("scenario", "value")]
+    base = sweep[sweep.scenario == names[0]].set_index(keys).value
+    parts = []
+    for name in names[1:]:
+        other = sweep[sweep.scenario == name].set_index(keys).value
+        diff = (other - base.reindex(other.index)).rename("value").reset_index()
+        diff.insert(0, "scenario", f"{name} - {names[0]}")
+        parts.append(diff)
+    return pd.concat(parts, ignore_index=True)[sweep.columns]
+
+
 @styled
-def tornado(sweep: pd.DataFrame, kpi: str) -> Figure:
+def tornado(sweep: pd.DataFrame, kpi: str, difference: bool = False) -> Figure:
     """One-at-a-time sensitivity: the KPI at each parameter's low and high value, as bars
-    from the base point, widest first; one panel per scenario."""
-    data = _overall(sweep, kpi)
+    from the base point, widest first; one panel per scenario. With `difference`, the bars are
+    the change in the paired difference between each scenario and the first one: which inputs
+    move the comparison, not only each scenario's level."""
+    data = _overall(paired_sweep_differences(sweep) if difference else sweep, kpi)
     names = list(dict.fromkeys(data.scenario))
     colours = scenario_colours(names)
     f = scale(kpi)
-    fig, axes = plt.subplots(1, len(names), figsize=(DOUBLE_COLUMN_IN, 0.3 * data.oat_parameter
-                                                     .nunique() + 1.2), squeeze=False)
+    n_params = data.oat_parameter.dropna().nunique()
+    width = DOUBLE_COLUMN_IN if len(names) > 1 else SINGLE_COLUMN_IN * 1.6
+    fig, axes = plt.subplots(1, len(names), sharey=True, squeeze=False,
+                             figsize=(width, 0.28 * n_params + 1.4))
+    order: list[str] = []
     for ax, name in zip(axes[0], names, strict=True):
         d = data[data.scenario == name]
         base = d[d.oat_level == "base"].value.mean() * f
-        effects = []
+        effects = {}
         for parameter, group in d[d.oat_level != "base"].groupby("oat_parameter"):
             low = group[group.oat_level == "low"].value.mean() * f
             high = group[group.oat_level == "high"].value.mean() * f
-            effects.append((parameter, low - base, high - base))
-        effects.sort(key=lambda e: abs(e[2] - e[1]))
-        for i, (_, low, high) in enumerate(effects):
+            effects[parameter] = (low - base, high - base)
+        if not order:  # one order for every panel: widest swing in the first panel at the top
+            order = sorted(effects, key=lambda p: abs(effects[p][1] - effects[p][0]))
+        for i, parameter in enumerate(order):
+            low, high = effects.get(parameter, (0.0, 0.0))
             ax.barh(i, low, color="#56B4E9", height=0.6, label="low value" if i == 0 else None)
             ax.barh(i, high, color="#D55E00", height=0.6, label="high value" if i == 0 else None)
-        ax.set_yticks(range(len(effects)), [e[0] for e in effects])
+        ax.set_yticks(range(len(order)), [_short(p) for p in order])
         ax.axvline(0, color="black", lw=0.7)
-        ax.set_title(name, color=colours[name])
-        ax.set_xlabel(f"Change from base ({base:.3g}) in\n{label(kpi)}")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=4, symmetric=True))
+        ax.set_title(name, color=colours.get(name, "black"), fontsize=7)
+        what = "difference" if difference else "value"
+        ax.set_xlabel(f"Change in {what} from base ({base:.3g}):\n{label(kpi)}")
         ax.grid(axis="y", visible=False)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", ncol=2, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    source_note(fig, "specsim sweep (one-at-a-time); bars: mean across replications")
+    source_note(fig, "specsim sweep (one-at-a-time); bars: mean across replications"
+                + ("; paired differences under common random numbers" if difference else ""))
     return fig
 
 
@@ -620,6 +651,9 @@ def sweep_figures(sweep: pd.DataFrame, folder: Path,
     for kpi in present:
         if "oat_level" in sweep.columns:
             written[f"tornado_{kpi}"] = save(tornado(sweep, kpi), folder, f"tornado_{kpi}")
+            if sweep.scenario.nunique() > 1:
+                stem = f"tornado_difference_{kpi}"
+                written[stem] = save(tornado(sweep, kpi, difference=True), folder, stem)
             continue
         for p in params:
             stem = f"sweep_{kpi}_vs_{p.replace('.', '_')}"
