@@ -12,8 +12,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from sim import __version__
 from sim.analysis.stats import summarise
 from sim.config import ConfigError, load_scenario
@@ -22,6 +20,7 @@ from sim.experiment.store import write_json, write_table
 from sim.presentation.arguments import non_negative_float, positive_float, positive_int, seed
 from sim.presentation.cli_experiments import add_precision_option, register, run_with_precision
 from sim.presentation.cli_report import register as register_report
+from sim.presentation.progress import progress_bar
 from sim.presentation.tables import headline_table, print_table
 
 EXIT_USAGE = 2
@@ -88,15 +87,13 @@ def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.precision:
         output, replications = run_with_precision(args, scenarios, seed, years, warmup, workers)
-    tasks = make_tasks(scenarios, replications, seed, years, warmup)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("runs"), TimeRemainingColumn())
-    with Progress(*columns, transient=True, disable=bool(args.precision)) as bar:
-        job = bar.add_task(f"{len(scenarios)} scenario(s) x {replications} replications",
-                           total=len(tasks))
-        if not args.precision:
-            output = run_tasks(tasks, workers=workers,
-                               progress=lambda done, _total: bar.update(job, completed=done))
+    else:
+        tasks = make_tasks(scenarios, replications, seed, years, warmup)
+        bar, update = progress_bar(
+            len(tasks), f"{len(scenarios)} scenario(s) x {replications} replications")
+        with bar:
+            output = run_tasks(tasks, workers=workers, progress=update)
+    runs = len(scenarios) * replications
     wall = time.perf_counter() - start
 
     kpis = output.kpis
@@ -107,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     write_json(out / "run.json",
                run_metadata(scenarios, replications, seed, years, warmup, wall, workers))
     print_table(headline_table(summary, replications))
-    print(f"{len(tasks)} runs in {wall:.1f} s; results in {out}/ (kpis.csv, kpis.parquet, "
+    print(f"{runs} runs in {wall:.1f} s; results in {out}/ (kpis.csv, kpis.parquet, "
           f"waits.csv, summary.csv, run.json)")
     return 0
 

@@ -8,18 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from sim.analysis.precision import run_to_precision
 from sim.analysis.warmup import warmup_analysis
@@ -30,6 +19,7 @@ from sim.experiment.runner import RunOutput, default_workers
 from sim.experiment.store import write_json, write_table
 from sim.experiment.sweep import SweepStateError, run_sweep
 from sim.presentation.arguments import positive_float, positive_int
+from sim.presentation.progress import progress_bar
 from sim.presentation.warmup_plot import welch_plot
 
 EXIT_USAGE = 2
@@ -41,24 +31,6 @@ def precision(text: str) -> float:
     if value >= 1:
         raise argparse.ArgumentTypeError(f"must be a fraction below 1, e.g. 0.05 (got {text})")
     return value
-
-
-def _bar(total: int, label: str) -> tuple[Progress, Callable[[int, int], None]]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("runs"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
-    bar = Progress(*columns, transient=True)
-    job = bar.add_task(label, total=total, rate="")
-    start = time.perf_counter()
-    first: list[int] = []
-
-    def update(done: int, total: int) -> None:
-        if not first:
-            first.append(done)  # runs found on disk by --resume do not count in the rate
-        rate = (done - first[0]) / max(time.perf_counter() - start, 1e-9)
-        bar.update(job, completed=done, total=total, rate=f"{rate * 60:.1f}/min")
-
-    return bar, update
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,7 +72,7 @@ def run_with_precision(args: argparse.Namespace, scenarios: list[Scenario], seed
                        years: float, warmup: float, workers: int) -> tuple[RunOutput, int]:
     """The `run --precision` loop; prints what was reached. Returns output and replications."""
     start = args.replications or 5
-    bar, update = _bar(args.max_replications, "replications")
+    bar, update = progress_bar(args.max_replications, "replications")
     with bar:
         output, report = run_to_precision(scenarios, args.precision, seed, years, warmup,
                                           start=start, cap=args.max_replications,
@@ -117,7 +89,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / f"sweep-{sweep.spec.name}"
     executor = make_executor(args.workers or default_workers(), args.scheduler)
     total = len(sweep.points) * len(sweep.scenarios) * sweep.spec.replications
-    bar, update = _bar(total, f"sweep {sweep.spec.name}")
+    bar, update = progress_bar(total, f"sweep {sweep.spec.name}")
     try:
         with bar:
             report = run_sweep(sweep, out, executor, resume=args.resume, progress=update)
