@@ -15,6 +15,8 @@ Percentages are 0-100; times in days; money in GBP over the whole window.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -60,10 +62,19 @@ def _cv(x: np.ndarray) -> float:
     return float(x.std() / x.mean())
 
 
+@dataclass
 class _Frames:
-    """Patient subsets of one replication, with the columns the KPIs need."""
+    """Patient subsets of one replication, with the columns the KPIs need, and the number of
+    treatments each unit started after the warm-up."""
 
-    def __init__(self, res: RunResult):
+    cohort: pd.DataFrame  # referred after the warm-up
+    treated: pd.DataFrame  # specialised treatment started after the warm-up
+    escalated: pd.DataFrame  # escalation treatment started after the warm-up
+    discharged: pd.DataFrame  # discharged after the warm-up
+    unit_starts: np.ndarray
+
+    @classmethod
+    def of(cls, res: RunResult) -> _Frames:
         p, r = res.patients, res.records
         net = res.network
         w, t = res.warmup, res.horizon
@@ -74,13 +85,13 @@ class _Frames:
         cohort = (p.referral >= w) & (p.referral < t)
         status = r.status
         locally = (status == MANAGED_LOCALLY) & (r.decision <= t)
-        self.cohort = base[cohort].assign(
+        cohort = base[cohort].assign(
             treated=status[cohort] == TREATED, unmet=status[cohort] == UNMET,
             local=locally[cohort], decided=(r.payer[cohort] >= 0),
         )
         started = (r.start >= w) & (r.start < t)
         svc = p.service[started]
-        self.treated = base[started].assign(
+        treated = base[started].assign(
             wait=r.start[started] - p.referral[started],
             below=r.volume[started] < min_volume[svc],
             adverse=r.adverse[started], km=r.km[started], displaced=r.displaced[started],
@@ -88,31 +99,31 @@ class _Frames:
         )
         esc = r.escalated & (r.esc_start >= w) & (r.esc_start < t)
         esvc = p.service[esc]
-        self.escalated = base[esc].assign(
+        escalated = base[esc].assign(
             adverse=r.esc_adverse[esc], variable=variable[esvc],
             extra=extra_cost[esvc] * r.esc_adverse[esc],
         )
         done = (r.discharge >= w) & (r.discharge <= t)
-        self.discharged = base[done].assign(
+        discharged = base[done].assign(
             pathway=r.discharge[done] - p.referral[done], crossings=r.crossings[done],
             handover=r.handover[done],
         )
-        self.unit_starts = np.bincount(r.unit[started], minlength=len(net.units)) + np.bincount(
+        unit_starts = np.bincount(r.unit[started], minlength=len(net.units)) + np.bincount(
             r.esc_unit[esc], minlength=len(net.units)
         )
+        return cls(cohort, treated, escalated, discharged, unit_starts)
 
     def split(self, column: str) -> dict[int, _Frames]:
-        """The same frames restricted to each value of `column` (service or icb)."""
-        parts: dict[int, _Frames] = {}
-        for name in ("cohort", "treated", "escalated", "discharged"):
-            for key, group in getattr(self, name).groupby(column):
-                part = parts.setdefault(int(key), object.__new__(_Frames))
-                setattr(part, name, group)
-        for part in parts.values():
-            for name in ("cohort", "treated", "escalated", "discharged"):
-                if not hasattr(part, name):
-                    setattr(part, name, getattr(self, name).iloc[0:0])
-        return parts
+        """The same frames restricted to each value of `column` (service or icb); unit starts
+        stay those of the whole run (units are selected by index)."""
+        names = ("cohort", "treated", "escalated", "discharged")
+        groups = {name: dict(tuple(getattr(self, name).groupby(column))) for name in names}
+        keys = sorted({int(k) for parts in groups.values() for k in parts})
+        return {
+            key: _Frames(*(groups[name].get(key, getattr(self, name).iloc[0:0]) for name in names),
+                         unit_starts=self.unit_starts)
+            for key in keys
+        }
 
 
 def _patient_kpis(f: _Frames) -> dict[str, float]:
@@ -194,7 +205,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
     def add(scope: str, key: str, values: dict[str, float]) -> None:
         rows.extend((scope, key, kpi, float(v)) for kpi, v in values.items())
 
-    frames = _Frames(res)
+    frames = _Frames.of(res)
     variance = res.spend_window - res.budget_window
     all_units = list(range(len(net.units)))
     add("overall", "all", {
@@ -209,7 +220,6 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
         f = by_service.get(sn.index)
         if f is None:
             continue
-        f.unit_starts = frames.unit_starts
         add("service", sn.id, {
             **_patient_kpis(f), **_system_kpis(res, f, sn.units, {sn.index}, years),
             **_variation(f),
@@ -242,7 +252,7 @@ def wait_quantiles(res: RunResult) -> pd.DataFrame:
     """The wait distribution of one replication, overall and per service, as 101 quantiles
     (0.00, 0.01, ..., 1.00) of the waits of treatments started after the warm-up: enough to
     draw an ECDF without storing every patient."""
-    frames = _Frames(res)
+    frames = _Frames.of(res)
     rows = []
     groups = [("overall", "all", frames.treated.wait.to_numpy())]
     for s_index, group in frames.treated.groupby("service"):
