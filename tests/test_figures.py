@@ -173,3 +173,16 @@ def test_tornado_of_the_paired_difference() -> None:
     widths = [p.get_width() for p in ax.patches]  # low, high per parameter, bottom up
     assert widths == pytest.approx([-1.0, 1.0, -4.0, 4.0])
     figures.plt.close(fig)
+
+
+def test_list_design_gets_no_heatmap(tmp_path) -> None:
+    """A list design (values varied together) leaves most grid cells empty: no heatmap."""
+    grid = _grid_sweep()
+    a, b = figures.sweep_parameters(grid)
+    pairs = {(0.01, 0.0), (0.05, 100.0)}
+    listed = grid[[(x, y) in pairs for x, y in zip(grid[a], grid[b], strict=True)]]
+    written = figures.sweep_figures(listed, tmp_path, kpis=("wait_p92_days",))
+    assert not any(name.startswith("heatmap") for name in written)
+    assert any(name.startswith("heatmap") for name in
+               figures.sweep_figures(grid, tmp_path / "grid", kpis=("wait_p92_days",)))
+    figures.plt.close("all")

@@ -502,6 +502,12 @@ SWEEP_FIXED = {"point", "oat_parameter", "oat_level", "scenario", "replication",
                "kpi", "value"}
 
 
+def _full_grid(sweep: pd.DataFrame, params: Sequence[str]) -> bool:
+    """Every combination of the swept values was run (a grid design, not a list)."""
+    combos = sweep[list(params)].drop_duplicates()
+    return len(combos) == int(np.prod([sweep[p].nunique() for p in params]))
+
+
 def sweep_parameters(sweep: pd.DataFrame) -> list[str]:
     """The swept config paths: every column the sweep contract adds between point and scenario."""
     return [c for c in sweep.columns if c not in SWEEP_FIXED]
@@ -536,7 +542,9 @@ def sweep_lines(sweep: pd.DataFrame, parameter: str, kpi: str) -> Figure:
     ax.set_xlabel(parameter)
     ax.set_ylabel(label(kpi))
     if others:
-        ax.set_title("averaged over " + ", ".join(others), fontsize=6.5, loc="left")
+        together = len(sweep[[parameter, *others]].drop_duplicates()) == sweep[parameter].nunique()
+        how = "varied together with " if together else "averaged over "
+        ax.set_title(how + ", ".join(_short(p) for p in others), fontsize=6.5, loc="left")
     ax.legend(frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     source_note(fig, "specsim sweep; ribbons: 95% CI across replications")
@@ -564,9 +572,9 @@ def sweep_heatmap(sweep: pd.DataFrame, x: str, y: str, kpi: str) -> Figure:
             ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6,
                     color="white" if v < (vmin + vmax) / 2 else "black")
         ax.set_title(name, color=scenario_colours(names)[name])
-        ax.set_xlabel(x)
         ax.grid(False)
-    axes[0, 0].set_ylabel(y)
+    fig.supxlabel(x, fontsize=7, y=0.1)
+    axes[0, 0].set_ylabel(_short(y))
     fig.subplots_adjust(bottom=0.24, top=0.88, wspace=0.15)
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), label=label(kpi), shrink=0.9)
@@ -658,7 +666,7 @@ def sweep_figures(sweep: pd.DataFrame, folder: Path,
         for p in params:
             stem = f"sweep_{kpi}_vs_{p.replace('.', '_')}"
             written[stem] = save(sweep_lines(sweep, p, kpi), folder, stem)
-        if len(params) == 2:
+        if len(params) == 2 and _full_grid(sweep, params):  # a list design leaves holes
             stem = f"heatmap_{kpi}"
             written[stem] = save(sweep_heatmap(sweep, params[0], params[1], kpi), folder, stem)
     return written
