@@ -126,7 +126,7 @@ def treatment_unit_queue(waiting: int, completions: int, slots: int = 10,
 
     rng = random.Random(seed)
     env = simpy.Environment()
-    unit = TreatmentUnit(env, 0, slots, 10.0)
+    unit = TreatmentUnit(env, slots, 10.0)
     for priority, t in _referrals(slots + waiting, rng):
         unit.join(priority, t)
     arrivals = _referrals(completions, rng, start=(slots + waiting) * 1e-3)

@@ -169,7 +169,7 @@ def test_budget_growth_integral():
 
 def test_waiting_list_order_and_slot_changes():
     env = simpy.Environment()
-    unit = TreatmentUnit(env, 0, slots=1, mean_treatment_days=1.0)
+    unit = TreatmentUnit(env, slots=1, mean_treatment_days=1.0)
     assert unit.join(1, 0.0) is None  # a free slot: starts at once
     routine_late = unit.join(1, 5.0)
     routine_early = unit.join(1, 2.0)
@@ -190,12 +190,12 @@ def test_waiting_list_order_and_slot_changes():
 
 def test_rolling_volume_counts_the_previous_365_days():
     env = simpy.Environment()
-    unit = TreatmentUnit(env, 0, slots=1, mean_treatment_days=1.0)
+    unit = TreatmentUnit(env, slots=1, mean_treatment_days=1.0)
     for t in (400.0, 500.0, 700.0):
         unit.record_start(t)
     assert unit.record_start(800.0) == 2.0  # window (435, 800]: 500 and 700
     assert unit.record_start(1000.0) == 2.0  # window (635, 1000]: 700 and 800
-    early = TreatmentUnit(env, 1, slots=1, mean_treatment_days=1.0)
+    early = TreatmentUnit(env, slots=1, mean_treatment_days=1.0)
     early.record_start(10.0)
     assert early.record_start(73.0) == pytest.approx(365.0 / 73.0)  # 1 start, annualised
 

@@ -22,7 +22,7 @@ actions = st.lists(st.one_of(st.just("release"), st.integers(1, 5)), max_size=80
 @given(slots=st.integers(1, 4), joining=joins, steps=actions)
 def test_waiting_list_serves_by_priority_then_referral_time(slots, joining, steps):
     env = simpy.Environment()
-    unit = TreatmentUnit(env, 0, slots=slots, mean_treatment_days=1.0)
+    unit = TreatmentUnit(env, slots=slots, mean_treatment_days=1.0)
     started: list[tuple[int, float, int]] = []
     waiting: dict[int, tuple[simpy.Event, tuple[int, float, int]]] = {}
     for seq, (priority, referral) in enumerate(joining):

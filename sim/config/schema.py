@@ -15,7 +15,6 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
-ARRANGEMENTS = ("national", "regional", "ics", "collaborative")
 Arrangement = Literal["national", "regional", "ics", "collaborative"]
 ProviderKind = Literal["acute", "specialist", "mental_health", "community", "ambulance"]
 

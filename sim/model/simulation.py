@@ -129,8 +129,8 @@ class Simulation:
         self.env = simpy.Environment()
         net = self.network
         self.units = [
-            TreatmentUnit(self.env, k, u.slots, net.services[u.service].mean_service_days)
-            for k, u in enumerate(net.units)
+            TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days)
+            for u in net.units
         ]
         self.patients = generate_patients(net, self.seed, replication, self.horizon,
                                           stream_salt)

@@ -20,13 +20,12 @@ class TreatmentUnit:
     """One provider's capacity for one service."""
 
     __slots__ = (
-        "env", "index", "slots", "busy", "mean_treatment_days", "_queue", "_seq",
+        "env", "slots", "busy", "mean_treatment_days", "_queue", "_seq",
         "_starts", "_stat_t", "busy_area", "slot_area", "base_slots",
     )
 
-    def __init__(self, env: simpy.Environment, index: int, slots: int, mean_treatment_days: float):
+    def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float):
         self.env = env
-        self.index = index
         self.slots = slots
         self.base_slots = slots
         self.busy = 0

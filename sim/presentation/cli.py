@@ -70,7 +70,9 @@ def _validate(files: Sequence[str]) -> int:
     return EXIT_USAGE if failed else 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:
+    """`specsim run`: replications of scenarios, tables written atomically, headline table
+    printed. `specsim compare` runs through here too, then adds its report."""
     scenarios = [load_scenario(ref) for ref in args.scenarios]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -116,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.files)
         if hasattr(args, "func"):
             return args.func(args)
-        return _run(args)
+        return run_command(args)
     except ConfigError as exc:
         for issue in exc.issues:
             print(f"error: {issue}", file=sys.stderr)

@@ -84,7 +84,7 @@ def compare_command(args: argparse.Namespace) -> int:
         if value is not None:
             argv += [flag, str(value)]
     # Parse through the real `run` parser so every run option keeps its default.
-    status = cli._run(cli.build_parser().parse_args(argv))
+    status = cli.run_command(cli.build_parser().parse_args(argv))
     if status:
         return status
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
