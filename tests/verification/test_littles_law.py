@@ -37,22 +37,25 @@ def _run_instrumented(replication: int, monkeypatch) -> tuple[np.ndarray, np.nda
     joins: dict[int, list[float]] = defaultdict(list)
     waits: dict[int, dict[int, float]] = defaultdict(dict)
     original = unit_module.TreatmentUnit.join
+    position: dict[int, int] = {}  # id(unit) -> unit index, filled once the units exist
 
     def join(self, priority, referral_time):
         now = self.env.now
         grant = original(self, priority, referral_time)
-        k = len(joins[self.index])
-        joins[self.index].append(now)
+        unit = position[id(self)]
+        k = len(joins[unit])
+        joins[unit].append(now)
         if grant is None:
-            waits[self.index][k] = 0.0
+            waits[unit][k] = 0.0
         else:
-            def granted(_event, u=self.index, k=k, t0=now, env=self.env):
+            def granted(_event, u=unit, k=k, t0=now, env=self.env):
                 waits[u][k] = env.now - t0
             grant.callbacks.append(granted)
         return grant
 
     monkeypatch.setattr(unit_module.TreatmentUnit, "join", join)
     sim = Simulation(load_scenario("england"), replication, years=YEARS, warmup_days=WARMUP)
+    position.update({id(u): k for k, u in enumerate(sim.units)})
     samples = np.zeros(len(sim.units))
     n_samples = 0
 
