@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
 from sim.config.errors import ConfigError, ConfigIssue
 from sim.config.schema import Scenario, Service
 
@@ -251,9 +252,10 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
         if sid not in scenario.services:
             add(path, f"unknown service {sid!r}{suggest(sid, scenario.services)}; "
                       f"services: {', '.join(sorted(scenario.services))}")
-        elif not scenario.services[sid].delegable and arrangement in ("ics", "collaborative"):
+        elif not scenario.services[sid].delegable and ARRANGEMENTS[arrangement].delegated:
             add(path, f"service {sid!r} is not delegable (delegable: false) and cannot be "
-                      f"commissioned as {arrangement!r}; allowed: national, regional")
+                      f"commissioned as {arrangement!r}; allowed: "
+                      f"{', '.join(not_delegated_names())}")
     member_of: dict[str, str] = {}
     for name, members in commissioning.collaboratives.items():
         if not members:
@@ -267,7 +269,8 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
             else:
                 member_of[code] = name
     uses_collaborative = any(
-        arrangement_of(scenario, sid) == "collaborative" for sid in scenario.services
+        ARRANGEMENTS[arrangement_of(scenario, sid)].footprint == "joint_committee"
+        for sid in scenario.services
     )
     if uses_collaborative:
         missing = sorted(icb_codes - set(member_of))
@@ -281,17 +284,9 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
 
 
 def arrangement_of(scenario: Scenario, service_id: str) -> str:
-    """The commissioning arrangement of a service; the default never delegates a service that
-    may not be delegated (highly specialised services stay national)."""
-    commissioning = scenario.commissioning
-    if service_id in commissioning.services:
-        return commissioning.services[service_id]
-    if not scenario.services[service_id].delegable and commissioning.default in (
-        "ics",
-        "collaborative",
-    ):
-        return "national"
-    return commissioning.default
+    """The commissioning arrangement of a service (see `Commissioning.arrangement_for`)."""
+    return scenario.commissioning.arrangement_for(service_id,
+                                                  scenario.services[service_id].delegable)
 
 
 def load_scenario(ref: str | Path) -> Scenario:

@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.config.arrangements import ARRANGEMENTS, Arrangement
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
-Arrangement = Literal["national", "regional", "ics", "collaborative"]
 ProviderKind = Literal["acute", "specialist", "mental_health", "community", "ambulance"]
 
 
@@ -178,6 +179,15 @@ class Commissioning(Strict):
     ics: Rules = Rules()
     collaborative: Rules = Rules()
     collaboratives: dict[str, list[str]] = Field(default_factory=dict)
+
+    def arrangement_for(self, service_id: str, delegable: bool) -> Arrangement:
+        """The arrangement of a service: its own entry, else the default, except that the
+        default never delegates a service that may not be delegated (it stays national)."""
+        if service_id in self.services:
+            return self.services[service_id]
+        if not delegable and ARRANGEMENTS[self.default].delegated:
+            return "national"
+        return self.default
 
 
 class Pathway(Strict):
