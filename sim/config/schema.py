@@ -209,6 +209,14 @@ class RunSettings(Strict):
     replications: Annotated[int, Field(ge=1)] = 5
     seed: Annotated[int, Field(ge=0)] = 20261122
 
+    def with_overrides(self, *, years: float | None = None, warmup_days: float | None = None,
+                       replications: int | None = None, seed: int | None = None) -> RunSettings:
+        """These settings with the command line's (or API caller's) values where given: the
+        one place a run's seed, length, warm-up and replications are resolved."""
+        given = {"years": years, "warmup_days": warmup_days, "replications": replications,
+                 "seed": seed}
+        return self.model_copy(update={k: v for k, v in given.items() if v is not None})
+
 
 class Scenario(Strict):
     """A fully resolved scenario: what one `specsim run` simulates."""
