@@ -215,7 +215,8 @@ class RunSettings(Strict):
         one place a run's seed, length, warm-up and replications are resolved."""
         given = {"years": years, "warmup_days": warmup_days, "replications": replications,
                  "seed": seed}
-        return self.model_copy(update={k: v for k, v in given.items() if v is not None})
+        merged = {**self.model_dump(), **{k: v for k, v in given.items() if v is not None}}
+        return type(self).model_validate(merged)  # an override is checked like the file
 
 
 class Scenario(Strict):
