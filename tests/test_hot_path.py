@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from sim.config import load_scenario
-from sim.model.simulation import UNMET, Simulation
+from sim.model.records import UNMET
+from sim.model.simulation import Simulation
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,12 @@ import simpy
 from scenario_helpers import textbook
 
 from sim.config.schema import Outcome, Scenario
+from sim.model.commissioning import budget_between
 from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
-from sim.model.simulation import TREATED, Simulation, simulate
+from sim.model.records import TREATED
+from sim.model.simulation import Simulation, simulate
 from sim.model.unit import TreatmentUnit
 
 TWO_PROVIDERS = {"geography": {"providers": [
@@ -142,12 +144,12 @@ def test_budget_review_deprioritise_cuts_capacity_and_access():
     ics = sim.network.commissioner_index("ICS ICS1")
     # budget at t=0: 5 referrals/day * 365 * GBP 1000 * (1 - 0.5)
     assert sim.network.commissioners[ics].budget0 == pytest.approx(5 * 365 * 1000 * 0.5)
-    assert sim._budget(ics, 0.0, 365.0) == pytest.approx(912_500.0)
+    assert budget_between(sim.network.commissioners[ics], 0.0, 365.0) == pytest.approx(912_500.0)
     res = sim.run()
     # spending twice the budget: a cut at each of the first three quarterly reviews, then the cap
     assert res.capacity_cuts == 3
     assert sim.units[0].slots == round(10 * 0.9**3) == 7
-    assert sim.access[ics] == pytest.approx(1.0 - 3 * 0.05)
+    assert sim.commissioners.access[ics] == pytest.approx(1.0 - 3 * 0.05)
     assert res.budget_window[ics] == pytest.approx(912_500.0)
     assert res.spend_window[ics] > 1.5 * res.budget_window[ics]
 
@@ -164,7 +166,8 @@ def test_budget_growth_integral():
     sim = Simulation(scenario, 0)
     b0 = sim.network.commissioners[1].budget0
     # integral over a year of b0 * 1.03**(t/365) dt/365 = b0 * 0.03 / ln(1.03)
-    assert sim._budget(1, 0.0, 365.0) == pytest.approx(b0 * 0.03 / math.log(1.03))
+    budget = budget_between(sim.network.commissioners[1], 0.0, 365.0)
+    assert budget == pytest.approx(b0 * 0.03 / math.log(1.03))
 
 
 def test_waiting_list_order_and_slot_changes():
@@ -210,5 +213,5 @@ def test_adding_a_provider_leaves_every_ics_referrals_unchanged():
     pa = generate_patients(a.network, 1, 3, 400.0)
     pb = generate_patients(b.network, 1, 3, 400.0)
     np.testing.assert_array_equal(pa.referral, pb.referral)
-    np.testing.assert_array_equal(pa.icb, pb.icb)
+    np.testing.assert_array_equal(pa.ics, pb.ics)
     np.testing.assert_array_equal(pa.treat, pb.treat)

@@ -9,7 +9,8 @@ from scenario_helpers import textbook
 
 from sim.analysis.stats import t_interval
 from sim.config.schema import Scenario
-from sim.model.simulation import TREATED, simulate
+from sim.model.records import TREATED
+from sim.model.simulation import simulate
 
 
 def erlang_c(c: int, offered: float) -> float:

@@ -17,7 +17,8 @@ import pandas as pd
 from sim.config import Scenario
 from sim.experiment.executors import Executor, LocalExecutor
 from sim.experiment.runner import RunTask
-from sim.model.simulation import MANAGED_LOCALLY, UNMET, RunResult, simulate
+from sim.model.records import MANAGED_LOCALLY, UNMET, RunResult
+from sim.model.simulation import simulate
 
 WEEK = 7.0
 SERIES = ("wait_mean_days", "waiting")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.kpis import COST_KPIS
-from sim.model.simulation import MANAGED_LOCALLY, PENDING, TREATED, UNMET, RunResult
+from sim.model.records import MANAGED_LOCALLY, PENDING, TREATED, UNMET, RunResult
 
 
 class InvariantError(RuntimeError):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.simulation import MANAGED_LOCALLY, TREATED, UNMET, RunResult
+from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
 
 COLUMNS = ["scope", "key", "kpi", "value"]
 WAIT_STANDARD_DAYS = 126.0  # 18 weeks
@@ -81,13 +81,13 @@ class _Frames:
         min_volume = np.array([sn.spec.min_unit_volume for sn in net.services])
         variable = np.array([sn.spec.variable_cost_gbp for sn in net.services])
         extra_cost = np.array([sn.spec.outcome.extra_cost_gbp for sn in net.services])
-        base = pd.DataFrame({"service": p.service, "icb": p.icb})
+        base = pd.DataFrame({"service": p.service, "ics": p.ics})
         cohort = (p.referral >= w) & (p.referral < t)
         status = r.status
         locally = (status == MANAGED_LOCALLY) & (r.decision <= t)
         cohort = base[cohort].assign(
             treated=status[cohort] == TREATED, unmet=status[cohort] == UNMET,
-            local=locally[cohort], decided=(r.payer[cohort] >= 0),
+            local=locally[cohort], decided=(r.commissioner[cohort] >= 0),
         )
         started = (r.start >= w) & (r.start < t)
         svc = p.service[started]
@@ -114,7 +114,7 @@ class _Frames:
         return cls(cohort, treated, escalated, discharged, unit_starts)
 
     def split(self, column: str) -> dict[int, _Frames]:
-        """The same frames restricted to each value of `column` (service or icb); unit starts
+        """The same frames restricted to each value of `column` (service or ics); unit starts
         stay those of the whole run (units are selected by index)."""
         names = ("cohort", "treated", "escalated", "discharged")
         groups = {name: dict(tuple(getattr(self, name).groupby(column))) for name in names}
@@ -157,9 +157,9 @@ def _patient_kpis(f: _Frames) -> dict[str, float]:
 
 def _variation(f: _Frames) -> dict[str, float]:
     """Postcode variation: coefficient of variation across ICS populations."""
-    p92 = f.treated.groupby("icb").wait.quantile(0.92).to_numpy()
+    p92 = f.treated.groupby("ics").wait.quantile(0.92).to_numpy()
     decided = f.cohort[f.cohort.decided]
-    access = 1.0 - decided.groupby("icb").unmet.mean().to_numpy()
+    access = 1.0 - decided.groupby("ics").unmet.mean().to_numpy()
     return {"wait_p92_cv_between_ics": _cv(p92), "access_rate_cv_between_ics": _cv(access)}
 
 
@@ -224,7 +224,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
             **_patient_kpis(f), **_system_kpis(res, f, sn.units, {sn.index}, years),
             **_variation(f),
         })
-    for i, f in sorted(frames.split("icb").items()):
+    for i, f in sorted(frames.split("ics").items()):
         add("ics", net.icss[i].code, _patient_kpis(f))
     for k, c in enumerate(net.commissioners):
         if not c.services:

@@ -1,26 +1,34 @@
 """Compile a scenario into the network a run simulates: units, commissioners, routing tables.
 
 Everything here is decided before the clock starts and does not depend on random numbers:
-which commissioner pays for each (ICS, service), which units exist (including units an ICS
-opens under `localise`), how many slots each has, and each ICS's routing candidates sorted by
-the fixed part of their score. Keeping this out of the SimPy processes keeps per-event work
-small and makes the network easy to inspect and test.
+which commissioner pays for each (ICS, service) (from the commissioning plan), which units
+exist (including units an ICS opens under `localise`), how many slots each has, and each
+ICS's routing candidates sorted by the fixed part of their score. Keeping this out of the
+SimPy processes keeps per-event work small and makes the network easy to inspect and test.
+
+`build_network` runs four named phases per service: demand, designated units (sized),
+localisation, routing and payment tables.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.arrangements import ARRANGEMENTS
 from sim.config.geography import load_geography
-from sim.config.loader import arrangement_of
 from sim.config.schema import ICS, Provider, Rules, Scenario, Service
+from sim.model.commissioning import (
+    NATIONAL,
+    Commissioner,
+    CommissioningPlan,
+    commissioner_key,
+    footprint_of,
+)
 from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
-
-NATIONAL = "NHSE national"
 
 
 @dataclass(frozen=True)
@@ -29,24 +37,11 @@ class UnitSpec:
 
     service: int
     provider: str
-    icb: int
+    ics: int
     slots: int
     national_centre: bool
     designated: bool
-    expected_busy: float
-
-
-@dataclass
-class CommissionerSpec:
-    """A payer for the specialised stage: NHSE national, a region, an ICS or a collaborative."""
-
-    key: str
-    arrangement: str
-    rules: Rules
-    footprint: set[int] = field(default_factory=set)
-    services: set[int] = field(default_factory=set)
-    budget0: float = 0.0  # annual activity budget at t = 0 (GBP)
-    admin_fte: float = 0.0
+    expected_busy: float  # slots busy at t = 0 in a stationary system (for prefill)
 
 
 @dataclass(frozen=True)
@@ -61,32 +56,32 @@ class Candidate:
 
 @dataclass
 class ServiceNetwork:
-    """Routing and payment tables of one service."""
+    """Routing and payment tables of one service, per ICS (index = ICS index)."""
 
     index: int
     id: str
     spec: Service
-    arrangement: str
+    arrangements: tuple[str, ...]  # arrangement at t = 0
     units: list[int]
-    payer: np.ndarray  # ICS index -> commissioner index
-    crosses: np.ndarray  # ICS index -> local care and specialised stage paid by different bodies
-    candidates: list[list[Candidate]]  # per ICS, sorted by base score
-    centres: list[list[Candidate]]  # per ICS, national centres for escalation, sorted
-    nearest: np.ndarray  # ICS index -> nearest open unit (for "displaced")
-    referral_rate0: np.ndarray  # ICS index -> referrals per day at t = 0
+    commissioner: np.ndarray  # commissioner of the specialised stage
+    crosses: np.ndarray  # local care and specialised stage commissioned by different bodies
+    candidates: list[list[Candidate]]  # sorted by base score
+    centres: list[list[Candidate]]  # national centres for escalation, sorted
+    nearest: np.ndarray  # nearest open unit (for "displaced")
+    referral_rate0: np.ndarray  # referrals per day at t = 0
     mean_service_days: float  # mean slot occupancy including adverse extra time
 
 
 @dataclass
 class Network:
-    """The whole compiled network of one scenario."""
+    """The whole compiled network of one scenario. Commissioner 0 is NHS England national."""
 
     icss: tuple[ICS, ...]
     providers: tuple[Provider, ...]
     services: list[ServiceNetwork]
     units: list[UnitSpec]
-    commissioners: list[CommissionerSpec]
-    national: int
+    commissioners: list[Commissioner]
+    plan: CommissioningPlan
     notes: list[str]
 
     def commissioner_index(self, key: str) -> int:
@@ -102,177 +97,199 @@ def accepted_share(service: Service, rules: Rules) -> float:
     return service.urgent_share + (1.0 - service.urgent_share) * rules.access_rate
 
 
-def _payer_key(arrangement: str, ics: ICS, collaborative_of: dict[str, str]) -> str:
-    if arrangement == "national":
-        return NATIONAL
-    if arrangement == "regional":
-        return f"NHSE region {ics.region_code}"
-    if arrangement == "ics":
-        return f"ICS {ics.code}"
-    return f"Collaborative {collaborative_of[ics.code]}"
+@dataclass
+class _Site:
+    """A unit while the network is being built."""
+
+    host: Provider
+    slots: int
+    national_centre: bool
+    designated: bool
 
 
-def _footprint(arrangement: str, ics: ICS, icss: tuple[ICS, ...],
-               collaborative_of: dict[str, str]) -> set[int]:
-    """The ICSs a payer covers: all (national), a region, one ICS, or a collaborative."""
-    if arrangement == "national":
-        return set(range(len(icss)))
-    if arrangement == "regional":
-        return {i for i, other in enumerate(icss) if other.region_code == ics.region_code}
-    if arrangement == "ics":
-        return {i for i, other in enumerate(icss) if other.code == ics.code}
-    group = collaborative_of[ics.code]
-    return {i for i, other in enumerate(icss) if collaborative_of.get(other.code) == group}
+class _Builder:
+    """The state shared by the phases of `build_network`."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.icss, self.providers = load_geography(scenario.geography)
+        self.ics_index = {ics.code: i for i, ics in enumerate(self.icss)}
+        self.provider_by_code = {p.code: p for p in self.providers}
+        self.pop = np.array([ics.population for ics in self.icss], dtype=float)
+        self.lat = np.array([ics.lat for ics in self.icss])
+        self.lon = np.array([ics.lon for ics in self.icss])
+        self.road = scenario.pathway.road_factor
+        self.plan_day = scenario.pathway.capacity_planning_days
+        self.commissioning = scenario.commissioning
+        self.plan = CommissioningPlan.of(scenario)
+        self.collaborative_of = {code: name for name, members in
+                                 self.commissioning.collaboratives.items() for code in members}
+        self.commissioners = [Commissioner(NATIONAL, "national", self.commissioning.national,
+                                           frozenset(range(len(self.icss))))]
+        self.by_key = {NATIONAL: 0}
+        self.units: list[UnitSpec] = []
+        self.notes: list[str] = []
+
+    def km_to(self, hosts: list[Provider]) -> np.ndarray:
+        """Road distance from each ICS to each host, km."""
+        return haversine_km(self.lat, self.lon, np.array([p.lat for p in hosts]),
+                            np.array([p.lon for p in hosts])) * self.road
+
+    def commissioner_for(self, arrangement: str, ics: ICS, rules: Rules) -> int:
+        key = commissioner_key(arrangement, ics, self.collaborative_of)
+        if key not in self.by_key:
+            self.by_key[key] = len(self.commissioners)
+            self.commissioners.append(Commissioner(
+                key, arrangement, rules,
+                footprint_of(arrangement, ics, self.icss, self.collaborative_of)))
+        return self.by_key[key]
+
+
+def _mean_service(service: Service, volume: float) -> float:
+    """Mean slot occupancy of a treatment at a unit of annual `volume` (adverse extra time)."""
+    return service.treatment_days.mean + adverse_probability(
+        service.outcome, volume) * service.outcome.extra_days
+
+
+def _designated_units(b: _Builder, service: Service, specialised0: np.ndarray
+                      ) -> tuple[list[_Site], np.ndarray, np.ndarray, float]:
+    """The service's designated units, each without explicit slots sized for the demand routed
+    to its nearest site at the planning date, plus escalations to national centres.
+    Returns the sites, each ICS's nearest site, the planning-date rates and the typical
+    adverse probability."""
+    hosts = [b.provider_by_code[u.provider] for u in service.units]
+    km = b.km_to(hosts)
+    nearest = km.argmin(axis=1)
+    plan_rate = specialised0 * growth_factor(service, b.plan_day)
+    volume = np.bincount(nearest, weights=plan_rate * 365.0, minlength=len(hosts))
+    typical_p = adverse_probability(service.outcome, float(np.median(volume)))
+    escalation_rate = plan_rate * typical_p * service.outcome.escalation_share
+    load = np.array([volume[j] / 365.0 * _mean_service(service, volume[j])
+                     for j in range(len(hosts))])
+    centres = [j for j, u in enumerate(service.units) if u.national_centre]
+    if centres and service.outcome.escalation_share > 0:
+        nearest_centre = np.array(centres)[km[:, centres].argmin(axis=1)]
+        np.add.at(load, nearest_centre, escalation_rate * service.treatment_days.mean)
+    sites = [
+        _Site(host, u.slots if u.slots is not None
+              else max(1, math.ceil(load[j] / service.target_utilisation)),
+              u.national_centre, designated=True)
+        for j, (u, host) in enumerate(zip(service.units, hosts, strict=True))
+    ]
+    return sites, nearest, plan_rate, typical_p
+
+
+def _localise(b: _Builder, sid: str, service: Service, arrangements: list[str],
+              specialised0: np.ndarray, plan_rate: np.ndarray, nearest: np.ndarray,
+              sites: list[_Site]) -> None:
+    """An ICS whose arrangement may localise, with enough expected volume, opens its own unit
+    at its largest eligible trust (ties: the alphabetically first code)."""
+    hosted = {b.ics_index[s.host.icb_code] for s in sites}
+    for i, ics in enumerate(b.icss):
+        rules = getattr(b.commissioning, arrangements[i])
+        if not (ARRANGEMENTS[arrangements[i]].may_localise and rules.localise.enabled):
+            continue
+        threshold = rules.localise.threshold_share_of_min_volume * service.min_unit_volume
+        expected = specialised0[i] * 365.0
+        if i in hosted or expected <= 0 or expected < threshold:
+            continue
+        eligible = [p for p in b.providers
+                    if p.icb_code == ics.code and p.kind == service.provider_kind]
+        if not eligible:
+            b.notes.append(f"{sid}: {ics.code} qualifies to localise but has no "
+                           f"{service.provider_kind} provider")
+            continue
+        host = min(eligible, key=lambda p: (-p.size, p.code))
+        new_slots = max(1, math.ceil(plan_rate[i] * _mean_service(service, plan_rate[i] * 365.0)
+                                     / service.target_utilisation))
+        if rules.localise.capacity == "moved":
+            donor = sites[int(nearest[i])]
+            moved = min(new_slots, donor.slots - 1)
+            donor.slots -= moved
+            b.notes.append(f"{sid}: {ics.code} opens a unit at {host.code} with {new_slots}"
+                           f" slots, {moved} moved from {donor.host.code}")
+        else:
+            b.notes.append(f"{sid}: {ics.code} opens a unit at {host.code} with "
+                           f"{new_slots} added slots")
+        sites.append(_Site(host, new_slots, national_centre=False, designated=False))
+
+
+def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
+                         arrangements: list[str], rate0: np.ndarray, specialised0: np.ndarray,
+                         typical_p: float, volume_median: float, sites: list[_Site]
+                         ) -> ServiceNetwork:
+    """Per ICS: its commissioner, whether care crosses a boundary, routing candidates sorted by
+    fixed score, national centres for escalation; units with their expected load at t = 0;
+    and each commissioner's activity budget at t = 0."""
+    hosts = [s.host for s in sites]
+    km = b.km_to(hosts)
+    host_ics = np.array([b.ics_index[p.icb_code] for p in hosts])
+    first = len(b.units)
+    commissioner = np.zeros(len(b.icss), dtype=np.int64)
+    crosses = np.zeros(len(b.icss), dtype=bool)
+    candidates: list[list[Candidate]] = []
+    centres: list[list[Candidate]] = []
+    busy0 = np.zeros(len(sites))
+    national_rules = b.commissioning.national
+    centre_sites = [j for j, s in enumerate(sites) if s.national_centre]
+    for i, ics in enumerate(b.icss):
+        kind = ARRANGEMENTS[arrangements[i]]
+        rules = getattr(b.commissioning, arrangements[i])
+        k = b.commissioner_for(arrangements[i], ics, rules)
+        c = b.commissioners[k]
+        commissioner[i] = k
+        c.services.add(s_index)
+        crosses[i] = kind.crosses_boundary
+        options = []
+        for j, site in enumerate(sites):
+            if kind.designated_only and not site.designated:
+                continue
+            outside = int(host_ics[j]) not in c.footprint
+            score = rules.w_distance * km[i, j] + rules.out_of_area_weight * outside
+            options.append(Candidate(float(score), first + j, float(km[i, j]), bool(outside)))
+        options.sort(key=lambda o: (o.base_score, o.unit))
+        candidates.append(options)
+        busy0[options[0].unit - first] += specialised0[i] * _mean_service(
+            service, float(specialised0[i] * 365.0))
+        centres.append(sorted(
+            (Candidate(float(national_rules.w_distance * km[i, j]), first + j, float(km[i, j]),
+                       False) for j in centre_sites),
+            key=lambda o: (o.base_score, o.unit),
+        ))
+        annual = specialised0[i] * 365.0
+        c.budget0 += annual * service.tariff_gbp * (1.0 + rules.budget_headroom)
+        b.commissioners[0].budget0 += (annual * typical_p * service.outcome.escalation_share
+                                       * service.tariff_gbp)
+    for j, site in enumerate(sites):
+        b.units.append(UnitSpec(s_index, site.host.code, b.ics_index[site.host.icb_code],
+                                site.slots, site.national_centre, site.designated,
+                                float(busy0[j])))
+    return ServiceNetwork(
+        index=s_index, id=sid, spec=service, arrangements=tuple(arrangements),
+        units=list(range(first, len(b.units))), commissioner=commissioner, crosses=crosses,
+        candidates=candidates, centres=centres, nearest=first + km.argmin(axis=1),
+        referral_rate0=rate0, mean_service_days=_mean_service(service, volume_median),
+    )
 
 
 def build_network(scenario: Scenario) -> Network:
     """Compile `scenario` into a :class:`Network` (deterministic, no random numbers)."""
-    icss, providers = load_geography(scenario.geography)
-    icb_index = {ics.code: i for i, ics in enumerate(icss)}
-    provider_by_code = {p.code: p for p in providers}
-    pop = np.array([ics.population for ics in icss], dtype=float)
-    ics_lat = np.array([ics.lat for ics in icss])
-    ics_lon = np.array([ics.lon for ics in icss])
-    road = scenario.pathway.road_factor
-    plan_day = scenario.pathway.capacity_planning_days
-    commissioning = scenario.commissioning
-    collaborative_of = {
-        code: name for name, members in commissioning.collaboratives.items() for code in members
-    }
-
-    commissioners: list[CommissionerSpec] = [
-        CommissionerSpec(NATIONAL, "national", commissioning.national, set(range(len(icss))))
-    ]
-    by_key = {NATIONAL: 0}
-    units: list[UnitSpec] = []
+    b = _Builder(scenario)
     services: list[ServiceNetwork] = []
-    notes: list[str] = []
-
     for s_index, (sid, service) in enumerate(sorted(scenario.services.items())):
-        arrangement = arrangement_of(scenario, sid)
-        rules: Rules = getattr(commissioning, arrangement)
-        rate0 = pop * service.incidence_per_100k / 1e5 / 365.0
-        specialised0 = rate0 * (1.0 - service.local_management_share) * accepted_share(
-            service, rules
-        )
-
-        # 1. base (designated) units, auto-sized for demand routed to the nearest one
-        base = [(u, provider_by_code[u.provider]) for u in service.units]
-        b_lat = np.array([p.lat for _, p in base])
-        b_lon = np.array([p.lon for _, p in base])
-        base_km = haversine_km(ics_lat, ics_lon, b_lat, b_lon) * road
-        nearest_base = base_km.argmin(axis=1)
-        plan_rate = specialised0 * growth_factor(service, plan_day)
-        volume = np.bincount(nearest_base, weights=plan_rate * 365.0, minlength=len(base))
-        typical_p = adverse_probability(service.outcome, float(np.median(volume)))
-        escalation_rate = plan_rate * typical_p * service.outcome.escalation_share
-
-        def mean_service(v: float, service: Service = service) -> float:
-            return service.treatment_days.mean + adverse_probability(
-                service.outcome, v
-            ) * service.outcome.extra_days
-
-        load = np.array([volume[j] / 365.0 * mean_service(volume[j]) for j in range(len(base))])
-        centre_idx = [j for j, (u, _) in enumerate(base) if u.national_centre]
-        if centre_idx and service.outcome.escalation_share > 0:
-            nearest_centre = np.array(centre_idx)[base_km[:, centre_idx].argmin(axis=1)]
-            np.add.at(load, nearest_centre, escalation_rate * service.treatment_days.mean)
-        slots = [
-            u.slots if u.slots is not None
-            else max(1, math.ceil(load[j] / service.target_utilisation))
-            for j, (u, _) in enumerate(base)
-        ]
-        hosts = [provider_by_code[u.provider] for u, _ in base]
-        roles = [(u.national_centre, True) for u, _ in base]
-
-        # 2. localisation: an ICS with enough expected volume opens its own unit
-        if arrangement == "ics" and rules.localise.enabled:
-            threshold = rules.localise.threshold_share_of_min_volume * service.min_unit_volume
-            hosted = {icb_index[p.icb_code] for p in hosts}
-            for i, ics in enumerate(icss):
-                expected = specialised0[i] * 365.0
-                if i in hosted or expected <= 0 or expected < threshold:
-                    continue
-                eligible = [p for p in providers
-                            if p.icb_code == ics.code and p.kind == service.provider_kind]
-                if not eligible:
-                    notes.append(f"{sid}: {ics.code} qualifies to localise but has no "
-                                 f"{service.provider_kind} provider")
-                    continue
-                host = max(eligible, key=lambda p: (p.size, [-ord(c) for c in p.code]))
-                v = plan_rate[i] * 365.0
-                new_slots = max(1, math.ceil(plan_rate[i] * mean_service(v)
-                                             / service.target_utilisation))
-                if rules.localise.capacity == "moved":
-                    donor = int(nearest_base[i])
-                    moved = min(new_slots, slots[donor] - 1)
-                    slots[donor] -= moved
-                    notes.append(f"{sid}: {ics.code} opens a unit at {host.code} with {new_slots}"
-                                 f" slots, {moved} moved from {hosts[donor].code}")
-                else:
-                    notes.append(f"{sid}: {ics.code} opens a unit at {host.code} with "
-                                 f"{new_slots} added slots")
-                slots.append(new_slots)
-                hosts.append(host)
-                roles.append((False, False))
-
-        # 3. payers, routing candidates, expected load at t = 0 (for prefill)
-        u_lat = np.array([p.lat for p in hosts])
-        u_lon = np.array([p.lon for p in hosts])
-        km = haversine_km(ics_lat, ics_lon, u_lat, u_lon) * road
-        host_icb = np.array([icb_index[p.icb_code] for p in hosts])
-        payer = np.zeros(len(icss), dtype=np.int64)
-        crosses = np.zeros(len(icss), dtype=bool)
-        first = len(units)
-        candidates: list[list[Candidate]] = []
-        centres: list[list[Candidate]] = []
-        busy0 = np.zeros(len(hosts))
-        centre_local = [j for j, (centre, _) in enumerate(roles) if centre]
-        for i, ics in enumerate(icss):
-            key = _payer_key(arrangement, ics, collaborative_of)
-            if key not in by_key:
-                by_key[key] = len(commissioners)
-                commissioners.append(CommissionerSpec(
-                    key, arrangement, rules, _footprint(arrangement, ics, icss, collaborative_of)
-                ))
-            c = commissioners[by_key[key]]
-            payer[i] = by_key[key]
-            c.services.add(s_index)
-            crosses[i] = arrangement in ("national", "regional")
-            eligible = [j for j, (_, designated) in enumerate(roles)
-                        if designated or arrangement != "national"]
-            options = []
-            for j in eligible:
-                outside = int(host_icb[j]) not in c.footprint
-                score = rules.w_distance * km[i, j] + rules.out_of_area_weight * outside
-                options.append(Candidate(float(score), first + j, float(km[i, j]), bool(outside)))
-            options.sort(key=lambda o: (o.base_score, o.unit))
-            candidates.append(options)
-            busy0[options[0].unit - first] += specialised0[i] * mean_service(
-                float(specialised0[i] * 365.0))
-            national_rules = commissioning.national
-            centre_options = sorted(
-                (Candidate(float(national_rules.w_distance * km[i, j]), first + j,
-                           float(km[i, j]), False) for j in centre_local),
-                key=lambda o: (o.base_score, o.unit),
-            )
-            centres.append(centre_options)
-            c.budget0 += (specialised0[i] * 365.0 * service.tariff_gbp
-                          * (1.0 + rules.budget_headroom))
-            commissioners[0].budget0 += (specialised0[i] * 365.0 * typical_p
-                                         * service.outcome.escalation_share * service.tariff_gbp)
-        for j, host in enumerate(hosts):
-            centre, designated = roles[j]
-            units.append(UnitSpec(s_index, host.code, icb_index[host.icb_code], slots[j],
-                                  centre, designated, float(busy0[j])))
-        services.append(ServiceNetwork(
-            index=s_index, id=sid, spec=service, arrangement=arrangement,
-            units=list(range(first, len(units))), payer=payer, crosses=crosses,
-            candidates=candidates, centres=centres,
-            nearest=first + km.argmin(axis=1), referral_rate0=rate0,
-            mean_service_days=mean_service(float(np.median(volume))),
-        ))
-
-    for c in commissioners:
+        # 1. demand: referrals at t = 0, and those the commissioner is expected to accept
+        arrangements = [b.plan.arrangement(sid, ics.code) for ics in b.icss]
+        accepted = np.array([accepted_share(service, getattr(b.commissioning, a))
+                             for a in arrangements])
+        rate0 = b.pop * service.incidence_per_100k / 1e5 / 365.0
+        specialised0 = rate0 * (1.0 - service.local_management_share) * accepted
+        # 2. designated units, sized; 3. units ICSs open; 4. routing and payment tables
+        sites, nearest, plan_rate, typical_p = _designated_units(b, service, specialised0)
+        volume_median = float(np.median(np.bincount(
+            nearest, weights=plan_rate * 365.0, minlength=len(service.units))))
+        _localise(b, sid, service, arrangements, specialised0, plan_rate, nearest, sites)
+        services.append(_routing_and_payment(b, s_index, sid, service, arrangements, rate0,
+                                             specialised0, typical_p, volume_median, sites))
+    for c in b.commissioners:
         c.admin_fte = c.rules.admin_fte_per_service * len(c.services)
-    return Network(icss, providers, services, units, commissioners, 0, notes)
+    return Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan, b.notes)

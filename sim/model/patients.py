@@ -39,7 +39,7 @@ def referral_times(rng: np.random.Generator, rate0: float, growth: float, amplit
 class Patients:
     """Every patient of one replication, in columns (index = patient id)."""
 
-    icb: np.ndarray
+    ics: np.ndarray
     service: np.ndarray
     referral: np.ndarray
     priority: np.ndarray  # 0 urgent, 1 routine
@@ -78,7 +78,7 @@ def generate_patients(network: Network, seed: int, replication: int, horizon: fl
             n = len(times)
             u = stream(seed, replication, "patients", ics.code,
                        sn.id + stream_salt).random((n, N_UNIFORMS))
-            blocks["icb"].append(np.full(n, i, dtype=np.int32))
+            blocks["ics"].append(np.full(n, i, dtype=np.int32))
             blocks["service"].append(np.full(n, sn.index, dtype=np.int32))
             blocks["referral"].append(times)
             blocks["priority"].append((u[:, U_PRIORITY] >= service.urgent_share).astype(np.int8))

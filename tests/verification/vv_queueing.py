@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.config.schema import Scenario
-from sim.model.simulation import RunResult, simulate
+from sim.model.records import RunResult
+from sim.model.simulation import simulate
 
 POPULATION = 100_000
 

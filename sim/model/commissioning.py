@@ -1,0 +1,223 @@
+"""Who commissions what, from when, and what commissioners do during a run.
+
+Three parts, one idea (the commissioner):
+
+* **Arrangements** are read from the table in `sim.config.arrangements`: a commissioner's
+  footprint, whether care crosses a commissioning boundary, designated units only, may
+  localise. Nothing here or elsewhere in the model compares arrangement names.
+* **The plan** (`CommissioningPlan`) says which arrangement holds for each (ICS, service) from
+  which day. Today a scenario gives one arrangement per service for the whole run, so the plan
+  holds one entry per service from day 0; dated entries (delegation waves) extend it without
+  touching the pathway.
+* **Commissioners at run time** (`Commissioners`): access decisions, spend against budget,
+  the quarterly budget review (capacity cuts, access tightening) and the annual contract
+  round (late contracts). Each process draws from its own named stream per commissioner.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sim.config.arrangements import ARRANGEMENTS, ArrangementKind
+from sim.config.schema import ICS, Rules, Scenario
+from sim.model.rng import stream
+from sim.model.unit import TreatmentUnit
+
+NATIONAL = "NHSE national"  # the key of NHS England's national commissioner (always index 0)
+REVIEW_DAYS = 365.0 / 4.0
+MAX_CUT_LEVEL = 3
+
+
+# -- the plan --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanEntry:
+    """From `from_day`, `service` is commissioned under `arrangement` for `icss` (None: all)."""
+
+    from_day: float
+    service: str
+    arrangement: str
+    icss: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CommissioningPlan:
+    """Which arrangement holds for each (ICS, service) from which day. Later entries win."""
+
+    entries: tuple[PlanEntry, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> CommissioningPlan:
+        """The plan a scenario states: one arrangement per service from day 0."""
+        commissioning = scenario.commissioning
+        return cls(tuple(
+            PlanEntry(0.0, sid, commissioning.arrangement_for(sid, service.delegable))
+            for sid, service in sorted(scenario.services.items())
+        ))
+
+    def arrangement(self, service: str, ics: str, day: float = 0.0) -> str:
+        found = None
+        for entry in self.entries:
+            if (entry.service == service and entry.from_day <= day
+                    and (entry.icss is None or ics in entry.icss)):
+                found = entry.arrangement
+        if found is None:
+            raise KeyError(f"the commissioning plan says nothing of {service!r} for {ics!r}")
+        return found
+
+    def change_days(self) -> list[float]:
+        """Days after 0 on which some (ICS, service) changes arrangement."""
+        return sorted({e.from_day for e in self.entries if e.from_day > 0})
+
+
+# -- commissioners as compiled -----------------------------------------------------------------
+@dataclass
+class Commissioner:
+    """A commissioner of specialised care: NHSE national, a region, an ICS or a collaborative.
+    Built by `sim.model.network.build_network`, which adds services and budget as it goes."""
+
+    key: str
+    arrangement: str
+    rules: Rules
+    footprint: frozenset[int]
+    services: set[int] = field(default_factory=set)
+    budget0: float = 0.0  # annual activity budget at t = 0 (GBP)
+    admin_fte: float = 0.0
+
+    @property
+    def kind(self) -> ArrangementKind:
+        return ARRANGEMENTS[self.arrangement]
+
+
+def commissioner_key(arrangement: str, ics: ICS, collaborative_of: dict[str, str]) -> str:
+    """The name of the body that commissions for `ics` under `arrangement`."""
+    footprint = ARRANGEMENTS[arrangement].footprint
+    if footprint == "england":
+        return NATIONAL
+    if footprint == "region":
+        return f"NHSE region {ics.region_code}"
+    if footprint == "one_ics":
+        return f"ICS {ics.code}"
+    return f"Collaborative {collaborative_of[ics.code]}"
+
+
+def footprint_of(arrangement: str, ics: ICS, icss: Sequence[ICS],
+                 collaborative_of: dict[str, str]) -> frozenset[int]:
+    """The ICSs (by index) covered by the commissioner of `ics` under `arrangement`."""
+    footprint = ARRANGEMENTS[arrangement].footprint
+    if footprint == "england":
+        return frozenset(range(len(icss)))
+    if footprint == "region":
+        return frozenset(i for i, o in enumerate(icss) if o.region_code == ics.region_code)
+    if footprint == "one_ics":
+        return frozenset(i for i, o in enumerate(icss) if o.code == ics.code)
+    group = collaborative_of[ics.code]
+    return frozenset(i for i, o in enumerate(icss) if collaborative_of.get(o.code) == group)
+
+
+def budget_between(c: Commissioner, start: float, end: float) -> float:
+    """Budget for [start, end): the annual budget at t=0 growing at `budget_growth` a year."""
+    growth = c.rules.budget_growth
+    if end <= start:
+        return 0.0
+    if growth == 0:
+        return c.budget0 * (end - start) / 365.0
+    rate = math.log1p(growth)
+    return c.budget0 * ((1 + growth) ** (end / 365.0) - (1 + growth) ** (start / 365.0)) / rate
+
+
+# -- commissioners during a run ---------------------------------------------------------------
+class Commissioners:
+    """The commissioners' state in one replication, and their processes."""
+
+    def __init__(self, env: simpy.Environment, commissioners: Sequence[Commissioner],
+                 units: Sequence[TreatmentUnit], controlled_units: list[list[int]],
+                 seed: int, replication: int, warmup: float, horizon: float,
+                 stream_salt: str = ""):
+        self.env = env
+        self.specs = list(commissioners)
+        self.units = units
+        self.controlled_units = controlled_units  # per commissioner: units it can cut
+        self.seed, self.replication, self.salt = seed, replication, stream_salt
+        self.warmup, self.horizon = warmup, horizon
+        n = len(self.specs)
+        self.access = np.array([
+            min(1.0, max(0.0, c.rules.access_rate + c.rules.access_rate_sd
+                         * stream(seed, replication, "access", c.key + stream_salt)
+                         .standard_normal()))
+            for c in self.specs
+        ])
+        self.base_access = self.access.copy()
+        self.cut_level = np.zeros(n, dtype=np.int64)
+        self.late_until = np.full(n, -1.0)  # new referrals delayed until then (late contract)
+        self.spend_by_year = np.zeros((n, int(math.ceil(horizon / 365.0)) + 1))
+        self.spend_window = np.zeros(n)
+        self.capacity_cuts = 0
+
+    def start(self) -> None:
+        """Register the commissioners' processes with the environment."""
+        self.env.process(self._budget_review())
+        self.env.process(self._contract_rounds())
+
+    def pay(self, k: int, amount: float, now: float) -> None:
+        self.spend_by_year[k, int(now // 365.0)] += amount
+        if now >= self.warmup:
+            self.spend_window[k] += amount
+
+    def budget_window(self) -> np.ndarray:
+        """Each commissioner's budget for the window after the warm-up."""
+        return np.array([budget_between(c, self.warmup, self.horizon) for c in self.specs])
+
+    def _budget_review(self):
+        """Quarterly: a `deprioritise` commissioner over budget (financial year to date) by more
+        than its threshold cuts capacity on the units it commissions and tightens access; back
+        within budget, it restores one step. `absorb` commissioners do nothing."""
+        env = self.env
+        reviewers = [k for k, c in enumerate(self.specs)
+                     if c.rules.budget_policy == "deprioritise" and c.budget0 > 0]
+        if not reviewers:
+            return
+        while True:
+            yield env.timeout(REVIEW_DAYS)
+            now = env.now
+            # a review that falls on a year boundary belongs to the year just ended
+            year = int((now - 1e-9) // 365.0)
+            for k in reviewers:
+                rules = self.specs[k].rules
+                budget = budget_between(self.specs[k], year * 365.0, now)
+                spend = self.spend_by_year[k, year]
+                level = self.cut_level[k]
+                if spend > budget * (1.0 + rules.review_threshold) and level < MAX_CUT_LEVEL:
+                    level += 1
+                    self.capacity_cuts += 1
+                elif spend <= budget and level > 0:
+                    level -= 1
+                else:
+                    continue
+                self.cut_level[k] = level
+                self.access[k] = max(0.0, self.base_access[k] - level * rules.access_tighten_step)
+                keep = (1.0 - rules.capacity_cut_share) ** level
+                for u in self.controlled_units[k]:
+                    unit = self.units[u]
+                    unit.set_slots(max(1, round(unit.base_slots * keep)))
+
+    def _contract_rounds(self):
+        """Annual contract round: a commissioner signing late delays new referrals for a while."""
+        env = self.env
+        late = [(k, c) for k, c in enumerate(self.specs)
+                if c.rules.late_contract_probability > 0 and c.rules.late_contract_days > 0]
+        if not late:
+            return
+        n_years = int(math.ceil(self.horizon / 365.0))
+        draws = {k: stream(self.seed, self.replication, "contracts", c.key + self.salt)
+                 .random(n_years) for k, c in late}
+        for year in range(n_years):
+            if year:
+                yield env.timeout(365.0)
+            for k, c in late:
+                if draws[k][year] < c.rules.late_contract_probability:
+                    self.late_until[k] = env.now + c.rules.late_contract_days

@@ -1,0 +1,68 @@
+"""What one replication produced: patient records in columns, and unit and commissioner
+accounts. KPIs, invariants and warm-up analysis read these without importing SimPy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import Scenario
+from sim.model.network import Network
+from sim.model.patients import Patients
+
+# a patient's status at the end of a run
+PENDING, MANAGED_LOCALLY, UNMET, TREATED = 0, 1, 2, 3
+
+
+@dataclass
+class PatientRecords:
+    """What happened to each patient (index = patient id), in preallocated columns."""
+
+    status: np.ndarray
+    decision: np.ndarray  # time of the local-management or access decision
+    start: np.ndarray  # start of specialised treatment
+    unit: np.ndarray
+    volume: np.ndarray  # unit volume over the previous 365 days at the start
+    adverse: np.ndarray
+    escalated: np.ndarray
+    esc_unit: np.ndarray
+    esc_start: np.ndarray
+    esc_adverse: np.ndarray
+    crossings: np.ndarray
+    handover: np.ndarray  # hand-over and out-of-area approval delays, days
+    km: np.ndarray
+    displaced: np.ndarray
+    discharge: np.ndarray
+    commissioner: np.ndarray  # who decided access to the specialised stage (-1: nobody)
+
+    @classmethod
+    def empty(cls, n: int) -> PatientRecords:
+        nan = np.full(n, np.nan)
+        return cls(
+            status=np.zeros(n, np.int8), decision=nan.copy(), start=nan.copy(),
+            unit=np.full(n, -1, np.int32), volume=nan.copy(), adverse=np.zeros(n, bool),
+            escalated=np.zeros(n, bool), esc_unit=np.full(n, -1, np.int32),
+            esc_start=nan.copy(), esc_adverse=np.zeros(n, bool),
+            crossings=np.zeros(n, np.int8), handover=np.zeros(n), km=nan.copy(),
+            displaced=np.zeros(n, bool), discharge=nan.copy(),
+            commissioner=np.full(n, -1, np.int32),
+        )
+
+
+@dataclass
+class RunResult:
+    """Everything one replication produced, for KPIs and invariant checks."""
+
+    scenario: Scenario
+    network: Network
+    patients: Patients
+    records: PatientRecords
+    warmup: float
+    horizon: float
+    unit_busy_area: np.ndarray  # slot-days busy after the warm-up, per unit
+    unit_slot_area: np.ndarray  # slot-days available after the warm-up, per unit
+    spend_window: np.ndarray  # tariff paid after the warm-up, per commissioner
+    budget_window: np.ndarray  # budget for the same period, per commissioner
+    capacity_cuts: int
+    events: int
