@@ -53,3 +53,19 @@ def test_api_run_and_compare_return_dataframes():
     cmp = api.compare(res, baseline="tiny")
     wait = cmp[(cmp.scope == "overall") & (cmp.kpi == "wait_mean_days")].iloc[0]
     assert wait.n == 3 and wait.diff_mean > 0  # one slot fewer: longer waits
+
+
+def test_a_new_patient_attribute_leaves_every_existing_draw_unchanged():
+    """Each attribute has its own stream: adding one (anywhere in DRAWS) moves no other."""
+    from sim.model.patients import DRAWS, Draw, draw_attributes
+
+    service = api.load_scenario(TINY).services["cardiac"]
+    before = draw_attributes(DRAWS, service, 500, 11, 2, "I1", "cardiac")
+    cost = Draw("u_cost", lambda _s, u: u)
+    for extended in ((cost, *DRAWS), (*DRAWS[:5], cost, *DRAWS[5:]), (*DRAWS, cost)):
+        after = draw_attributes(extended, service, 500, 11, 2, "I1", "cardiac")
+        assert set(after) == set(before) | {"u_cost"}
+        for name, values in before.items():
+            np.testing.assert_array_equal(after[name], values, err_msg=name)
+    # and the streams really are different per attribute (not one stream reused)
+    assert not np.array_equal(before["u_outcome"], before["u_outcome2"])

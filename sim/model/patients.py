@@ -1,25 +1,23 @@
-"""Referrals and the random numbers each patient carries, drawn in numpy blocks.
+"""Referrals and the random attributes each patient carries, drawn in numpy blocks.
 
 Arrivals per (ICS, service) are a non-homogeneous Poisson process (demand growth and optional
-seasonality) sampled by thinning. Each patient then gets one row of uniforms from a stream
-keyed by (ICS, service): patient k of that stream meets the same luck (priority, treatment
-length, outcome, delays) in every scenario, whatever happens to other patients.
+seasonality) sampled by thinning. Each random attribute of a patient (priority, treatment
+length, outcome, delays...) then comes from a stream of its own, named (attribute, ICS,
+service): patient k of that (ICS, service) meets the same luck in every scenario, whatever
+happens to other patients, and a new attribute (a new row of `DRAWS`) shifts no existing one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.config.schema import Service
 from sim.model.distributions import from_uniform
 from sim.model.network import Network
 from sim.model.rng import stream
-
-# columns of a patient's uniforms
-(U_LOCAL, U_PRIORITY, U_ACCESS, U_ASSESS, U_TREAT, U_TREAT2, U_OUTCOME, U_OUTCOME2,
- U_ESCALATE, U_HANDOVER_IN, U_APPROVAL, U_HANDOVER_OUT, U_HANDOVER_ESC, U_STEP_DOWN) = range(14)
-N_UNIFORMS = 14
 
 
 def referral_times(rng: np.random.Generator, rate0: float, growth: float, amplitude: float,
@@ -35,19 +33,55 @@ def referral_times(rng: np.random.Generator, rate0: float, growth: float, amplit
     return times[keep * rate_max < rate]
 
 
+@dataclass(frozen=True)
+class Draw:
+    """One random patient attribute: its name (and stream) and how a uniform becomes it."""
+
+    attribute: str
+    transform: Callable[[Service, np.ndarray], np.ndarray]
+
+
+def _uniform(_service: Service, u: np.ndarray) -> np.ndarray:
+    return u
+
+
+def _unit_exponential(_service: Service, u: np.ndarray) -> np.ndarray:
+    """A unit-mean exponential, scaled at use by the mean delay of the day."""
+    return -np.log1p(-u)
+
+
+DRAWS: tuple[Draw, ...] = (
+    Draw("local", lambda s, u: u < s.local_management_share),
+    Draw("priority", lambda s, u: (u >= s.urgent_share).astype(np.int8)),
+    Draw("u_access", _uniform),
+    Draw("assess", lambda s, u: from_uniform(s.assessment_days, u)),
+    Draw("treat", lambda s, u: from_uniform(s.treatment_days, u)),
+    Draw("treat2", lambda s, u: from_uniform(s.treatment_days, u)),
+    Draw("u_outcome", _uniform),
+    Draw("u_outcome2", _uniform),
+    Draw("u_escalate", _uniform),
+    Draw("e_handover_in", _unit_exponential),
+    Draw("e_approval", _unit_exponential),
+    Draw("e_handover_out", _unit_exponential),
+    Draw("e_handover_esc", _unit_exponential),
+    Draw("step_down", lambda s, u: from_uniform(s.step_down_days, u)),
+)
+
+
 @dataclass
 class Patients:
-    """Every patient of one replication, in columns (index = patient id)."""
+    """Every patient of one replication, in columns (index = patient id). The fields after
+    `referral` are the attributes of `DRAWS`, in the same order."""
 
     ics: np.ndarray
     service: np.ndarray
     referral: np.ndarray
-    priority: np.ndarray  # 0 urgent, 1 routine
     local: np.ndarray  # managed locally after assessment
+    priority: np.ndarray  # 0 urgent, 1 routine
     u_access: np.ndarray
     assess: np.ndarray
     treat: np.ndarray
-    treat2: np.ndarray
+    treat2: np.ndarray  # an escalation treatment's length
     u_outcome: np.ndarray
     u_outcome2: np.ndarray
     u_escalate: np.ndarray
@@ -61,12 +95,24 @@ class Patients:
         return len(self.referral)
 
 
+if tuple(f.name for f in fields(Patients))[3:] != tuple(d.attribute for d in DRAWS):
+    raise RuntimeError("Patients fields and DRAWS disagree")  # pragma: no cover
+
+
+def draw_attributes(draws: Sequence[Draw], service: Service, n: int, seed: int,
+                    replication: int, ics: str, service_id: str) -> dict[str, np.ndarray]:
+    """The attributes of the first `n` patients of (ICS, service), one stream per attribute."""
+    return {d.attribute: d.transform(service, stream(seed, replication, "patient", d.attribute,
+                                                     ics, service_id).random(n))
+            for d in draws}
+
+
 def generate_patients(network: Network, seed: int, replication: int, horizon: float,
                       stream_salt: str = "") -> Patients:
-    """Draw every referral of the run and each patient's own random numbers.
+    """Draw every referral of the run and each patient's random attributes.
 
     A non-empty `stream_salt` gives independent streams (for measuring what CRN buys)."""
-    blocks: dict[str, list[np.ndarray]] = {name: [] for name in Patients.__dataclass_fields__}
+    blocks: dict[str, list[np.ndarray]] = {f.name: [] for f in fields(Patients)}
     for sn in network.services:
         service = sn.spec
         for i, ics in enumerate(network.icss):
@@ -76,23 +122,11 @@ def generate_patients(network: Network, seed: int, replication: int, horizon: fl
                 service.seasonality_amplitude, horizon,
             )
             n = len(times)
-            u = stream(seed, replication, "patients", ics.code,
-                       sn.id + stream_salt).random((n, N_UNIFORMS))
             blocks["ics"].append(np.full(n, i, dtype=np.int32))
             blocks["service"].append(np.full(n, sn.index, dtype=np.int32))
             blocks["referral"].append(times)
-            blocks["priority"].append((u[:, U_PRIORITY] >= service.urgent_share).astype(np.int8))
-            blocks["local"].append(u[:, U_LOCAL] < service.local_management_share)
-            blocks["u_access"].append(u[:, U_ACCESS])
-            blocks["assess"].append(from_uniform(service.assessment_days, u[:, U_ASSESS]))
-            blocks["treat"].append(from_uniform(service.treatment_days, u[:, U_TREAT]))
-            blocks["treat2"].append(from_uniform(service.treatment_days, u[:, U_TREAT2]))
-            blocks["u_outcome"].append(u[:, U_OUTCOME])
-            blocks["u_outcome2"].append(u[:, U_OUTCOME2])
-            blocks["u_escalate"].append(u[:, U_ESCALATE])
-            for name, col in (("e_handover_in", U_HANDOVER_IN), ("e_approval", U_APPROVAL),
-                              ("e_handover_out", U_HANDOVER_OUT),
-                              ("e_handover_esc", U_HANDOVER_ESC)):
-                blocks[name].append(-np.log1p(-u[:, col]))
-            blocks["step_down"].append(from_uniform(service.step_down_days, u[:, U_STEP_DOWN]))
+            drawn = draw_attributes(DRAWS, service, n, seed, replication, ics.code,
+                                    sn.id + stream_salt)
+            for name, values in drawn.items():
+                blocks[name].append(values)
     return Patients(**{name: np.concatenate(parts) for name, parts in blocks.items()})

@@ -80,6 +80,11 @@ def _run_instrumented(replication: int, monkeypatch) -> tuple[np.ndarray, np.nda
         inside = t >= res.warmup
         lam = inside.sum() / window
         lam_w[u] = lam * (w[inside].mean() if inside.any() else 0.0)
+        # edge correction: patients who joined before the warm-up ended and were still waiting
+        # then spend part of their wait inside the window (L counts it; lambda*W would not)
+        before = ~inside
+        lam_w[u] += (np.clip(t[before] + w[before], res.warmup, res.horizon)
+                     - res.warmup).sum() / window
     return length, lam_w, window
 
 
@@ -103,7 +108,7 @@ def test_littles_law_per_unit_on_england_default(monkeypatch):
     print(f"Little's law: {len(judged)} of {len(mean_length)} units judged; max |rel diff| "
           f"{worst:.4f}")
     assert not failures, "; ".join(failures)
-    # system-wide: total list length equals total lambda*W within 2% in every replication
+    # system-wide: total list length equals total lambda*W within 0.5% in every replication
     totals = length.sum(axis=1) / lam_w.sum(axis=1)
     print(f"Little's law: sum L / sum lambda*W per replication {np.round(totals, 4)}")
-    assert np.all(np.abs(totals - 1.0) < 0.02), totals
+    assert np.all(np.abs(totals - 1.0) < 0.005), totals  # 0.9999-1.0000 measured

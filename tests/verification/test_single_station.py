@@ -15,7 +15,7 @@ from vv_queueing import erlang_c, mmc_mean_wait, run_replications, single_statio
 from sim.analysis.stats import t_interval
 from sim.model.kpis import replication_kpis
 
-REPS = 10
+REPS = 20
 DAYS = 8000.0
 WARMUP = 500.0
 
