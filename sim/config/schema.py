@@ -7,6 +7,7 @@ Models refuse unknown keys (a typo is an error, never a silent default). Cross-r
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -66,11 +67,43 @@ class Outcome(Strict):
 
 
 class Unit(Strict):
-    """One provider's capacity for one service. `slots` omitted: auto-sized from demand."""
+    """One provider's capacity for one service. `slots` is an input: capacity does not follow
+    a scenario's own demand. Omitted (or `pathway.capacity: sized`): sized from demand."""
 
     provider: str
     slots: Annotated[int, Field(ge=1)] | None = None
     national_centre: bool = False
+    designation: Literal["cited", "illustrative"] | None = None  # is the unit a real one?
+
+
+class InitialWaitingList(Strict):
+    """Patients already waiting at the start of a run (RTT incomplete pathways), with a
+    lognormal wait-so-far fitted to the published median and 92nd percentile."""
+
+    size: Annotated[int, Field(ge=0)]
+    median_weeks: Positive
+    p92_weeks: Positive
+
+    @model_validator(mode="after")
+    def _p92_above_median(self) -> InitialWaitingList:
+        if self.p92_weeks <= self.median_weeks:
+            raise ValueError(f"p92_weeks ({self.p92_weeks}) must exceed median_weeks "
+                             f"({self.median_weeks})")
+        return self
+
+
+class ServiceGroup(Strict):
+    """Prescribed services modelled as cohorts (activity and cost, no unit queues), so that the
+    whole specialised budget is in the model beside the detailed services."""
+
+    name: str
+    programme: str = ""
+    delegable: bool = True
+    annual_episodes: NonNegative  # England, at t = 0
+    cost_per_episode_gbp: NonNegative
+    annual_growth: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
+    paid_at_cost: bool = False  # high-cost drugs and devices: passed through at cost
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 class Service(Strict):
@@ -92,6 +125,10 @@ class Service(Strict):
     fixed_cost_per_unit_gbp: NonNegative = 0.0
     min_unit_volume: NonNegative = 0.0
     target_utilisation: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.85
+    capacity_scale: Positive = 1.0  # multiplies every unit's slots (what calibration fits)
+    wait_standard_days: Positive = 126.0  # RTT 18 weeks; cancer 62 days; emergency: to a bed
+    emergency_share: Probability = 0.0  # referrals on the emergency pathway
+    initial_waiting_list: InitialWaitingList | None = None
     outcome: Outcome = Outcome(p_floor=0.0, p_ceiling=0.0, v_half=1.0, k=1.0)
     units: Annotated[list[Unit], Field(min_length=1)]
     sources: dict[str, str] = Field(default_factory=dict)
@@ -198,7 +235,8 @@ class Pathway(Strict):
     travel_cost_per_km_gbp: NonNegative = 0.0
     fte_cost_gbp: NonNegative = 0.0
     prefill: bool = True
-    capacity_planning_days: NonNegative = 1095.0
+    capacity: Literal["explicit", "sized"] = "explicit"  # sized: every unit from demand
+    capacity_planning_days: NonNegative = 1095.0  # the date `sized` units meet demand at
 
 
 class RunSettings(Strict):
@@ -208,6 +246,7 @@ class RunSettings(Strict):
     warmup_days: NonNegative = 365.0
     replications: Annotated[int, Field(ge=1)] = 5
     seed: Annotated[int, Field(ge=0)] = 20261122
+    start_date: datetime.date = datetime.date(2026, 1, 31)  # day 0: the RTT snapshot date
 
     def with_overrides(self, *, years: float | None = None, warmup_days: float | None = None,
                        replications: int | None = None, seed: int | None = None) -> RunSettings:
@@ -226,6 +265,7 @@ class Scenario(Strict):
     description: str = ""
     geography: Geography = Geography()
     services: Annotated[dict[str, Service], Field(min_length=1)]
+    service_groups: dict[str, ServiceGroup] = Field(default_factory=dict)
     commissioning: Commissioning = Commissioning()
     pathway: Pathway = Pathway()
     run: RunSettings = RunSettings()

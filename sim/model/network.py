@@ -153,8 +153,10 @@ def _mean_service(service: Service, volume: float) -> float:
 
 def _designated_units(b: _Builder, service: Service, specialised0: np.ndarray
                       ) -> tuple[list[_Site], np.ndarray, np.ndarray, float]:
-    """The service's designated units, each without explicit slots sized for the demand routed
-    to its nearest site at the planning date, plus escalations to national centres.
+    """The service's designated units. Slots are an input (times the service's
+    `capacity_scale`); a unit without slots, or every unit under `pathway.capacity: sized`, is
+    sized for the demand routed to its nearest site at the planning date plus escalations to
+    national centres, at the service's target utilisation.
     Returns the sites, each ICS's nearest site, the planning-date rates and the typical
     adverse probability."""
     hosts = [b.provider_by_code[u.provider] for u in service.units]
@@ -170,12 +172,14 @@ def _designated_units(b: _Builder, service: Service, specialised0: np.ndarray
     if centres and service.outcome.escalation_share > 0:
         nearest_centre = np.array(centres)[km[:, centres].argmin(axis=1)]
         np.add.at(load, nearest_centre, escalation_rate * service.treatment_days.mean)
-    sites = [
-        _Site(host, u.slots if u.slots is not None
-              else max(1, math.ceil(load[j] / service.target_utilisation)),
-              u.national_centre, designated=True)
-        for j, (u, host) in enumerate(zip(service.units, hosts, strict=True))
-    ]
+    sized = b.scenario.pathway.capacity == "sized"
+    sites = []
+    for j, (u, host) in enumerate(zip(service.units, hosts, strict=True)):
+        if u.slots is None or sized:
+            slots = max(1, math.ceil(load[j] / service.target_utilisation))
+        else:
+            slots = max(1, round(u.slots * service.capacity_scale))
+        sites.append(_Site(host, slots, u.national_centre, designated=True))
     return sites, nearest, plan_rate, typical_p
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
+from scipy import special
 
 from sim.config.schema import Service
 from sim.model.distributions import from_uniform
@@ -65,17 +66,19 @@ DRAWS: tuple[Draw, ...] = (
     Draw("e_handover_out", _unit_exponential),
     Draw("e_handover_esc", _unit_exponential),
     Draw("step_down", lambda s, u: from_uniform(s.step_down_days, u)),
+    Draw("emergency", lambda s, u: u < s.emergency_share),
 )
 
 
 @dataclass
 class Patients:
     """Every patient of one replication, in columns (index = patient id). The fields after
-    `referral` are the attributes of `DRAWS`, in the same order."""
+    `backlog` are the attributes of `DRAWS`, in the same order."""
 
     ics: np.ndarray
     service: np.ndarray
-    referral: np.ndarray
+    referral: np.ndarray  # negative for a patient already waiting at t = 0
+    backlog: np.ndarray  # on the waiting list at t = 0 (accepted, hand-overs done)
     local: np.ndarray  # managed locally after assessment
     priority: np.ndarray  # 0 urgent, 1 routine
     u_access: np.ndarray
@@ -90,12 +93,13 @@ class Patients:
     e_handover_out: np.ndarray
     e_handover_esc: np.ndarray
     step_down: np.ndarray
+    emergency: np.ndarray  # on the emergency pathway: no approval or hand-over before a bed
 
     def __len__(self) -> int:
         return len(self.referral)
 
 
-if tuple(f.name for f in fields(Patients))[3:] != tuple(d.attribute for d in DRAWS):
+if tuple(f.name for f in fields(Patients))[4:] != tuple(d.attribute for d in DRAWS):
     raise RuntimeError("Patients fields and DRAWS disagree")  # pragma: no cover
 
 
@@ -107,26 +111,70 @@ def draw_attributes(draws: Sequence[Draw], service: Service, n: int, seed: int,
             for d in draws}
 
 
+def backlog_sizes(size: int, weights: np.ndarray) -> np.ndarray:
+    """Split a waiting list of `size` over ICSs in proportion to `weights` (largest remainder,
+    so the parts add up to `size` exactly)."""
+    if size == 0 or weights.sum() <= 0:
+        return np.zeros(len(weights), dtype=np.int64)
+    exact = size * weights / weights.sum()
+    parts = np.floor(exact).astype(np.int64)
+    remainder = size - int(parts.sum())
+    parts[np.argsort(-(exact - parts), kind="stable")[:remainder]] += 1
+    return parts
+
+
+Z_92 = float(special.ndtri(0.92))
+
+
+def waiting_ages(service: Service, u: np.ndarray) -> np.ndarray:
+    """Days already waited by patients on the list at t = 0: a lognormal through the published
+    median and 92nd percentile of the wait so far."""
+    wl = service.initial_waiting_list
+    assert wl is not None
+    mu = np.log(7.0 * wl.median_weeks)
+    sigma = (np.log(7.0 * wl.p92_weeks) - mu) / Z_92
+    return np.exp(mu + sigma * special.ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
 def generate_patients(network: Network, seed: int, replication: int, horizon: float,
                       stream_salt: str = "") -> Patients:
-    """Draw every referral of the run and each patient's random attributes.
-
-    A non-empty `stream_salt` gives independent streams (for measuring what CRN buys)."""
+    """Draw every referral of the run, the waiting list at t = 0, and each patient's random
+    attributes. A non-empty `stream_salt` gives independent streams (for measuring what CRN
+    buys)."""
     blocks: dict[str, list[np.ndarray]] = {f.name: [] for f in fields(Patients)}
+
+    def add(i: int, s_index: int, referral: np.ndarray, backlog: bool,
+            drawn: dict[str, np.ndarray]) -> None:
+        n = len(referral)
+        blocks["ics"].append(np.full(n, i, dtype=np.int32))
+        blocks["service"].append(np.full(n, s_index, dtype=np.int32))
+        blocks["referral"].append(referral)
+        blocks["backlog"].append(np.full(n, backlog))
+        for name, values in drawn.items():
+            blocks[name].append(values)
+
     for sn in network.services:
         service = sn.spec
+        waiting = service.initial_waiting_list
+        backlog = (backlog_sizes(waiting.size, sn.referral_rate0) if waiting is not None
+                   else np.zeros(len(network.icss), dtype=np.int64))
         for i, ics in enumerate(network.icss):
             times = referral_times(
                 stream(seed, replication, "arrivals", ics.code, sn.id + stream_salt),
                 float(sn.referral_rate0[i]), service.annual_growth,
                 service.seasonality_amplitude, horizon,
             )
-            n = len(times)
-            blocks["ics"].append(np.full(n, i, dtype=np.int32))
-            blocks["service"].append(np.full(n, sn.index, dtype=np.int32))
-            blocks["referral"].append(times)
-            drawn = draw_attributes(DRAWS, service, n, seed, replication, ics.code,
-                                    sn.id + stream_salt)
-            for name, values in drawn.items():
-                blocks[name].append(values)
+            add(i, sn.index, times, False, draw_attributes(
+                DRAWS, service, len(times), seed, replication, ics.code, sn.id + stream_salt))
+            if backlog[i]:
+                key = f"{sn.id}/waiting_at_start{stream_salt}"
+                drawn = draw_attributes(DRAWS, service, int(backlog[i]), seed, replication,
+                                        ics.code, key)
+                # already accepted onto the specialised list: not managed locally, elective
+                drawn["local"][:] = False
+                drawn["emergency"][:] = False
+                drawn["assess"][:] = 0.0
+                ages = waiting_ages(service, stream(seed, replication, "waiting_age", ics.code,
+                                                    key).random(int(backlog[i])))
+                add(i, sn.index, -ages, True, drawn)
     return Patients(**{name: np.concatenate(parts) for name, parts in blocks.items()})

@@ -35,6 +35,7 @@ class PatientRecords:
     displaced: np.ndarray
     discharge: np.ndarray
     commissioner: np.ndarray  # who decided access to the specialised stage (-1: nobody)
+    transfers: np.ndarray  # emergency: full units passed over before a bed
 
     @classmethod
     def empty(cls, n: int) -> PatientRecords:
@@ -46,7 +47,7 @@ class PatientRecords:
             esc_start=nan.copy(), esc_adverse=np.zeros(n, bool),
             crossings=np.zeros(n, np.int8), handover=np.zeros(n), km=nan.copy(),
             displaced=np.zeros(n, bool), discharge=nan.copy(),
-            commissioner=np.full(n, -1, np.int32),
+            commissioner=np.full(n, -1, np.int32), transfers=np.zeros(n, np.int16),
         )
 
 

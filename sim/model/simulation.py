@@ -47,6 +47,8 @@ class PatientRow(NamedTuple):
     treat2: float  # the escalation treatment's length
     e_handover_out: float
     step_down: float
+    backlog: float  # 1: on the waiting list at t = 0
+    emergency: float  # 1: emergency pathway
 
 
 class Simulation:
@@ -132,7 +134,7 @@ class Simulation:
         """
         env = self.env
         p, rec = self.patients, self.records
-        decide_at = p.referral + p.assess
+        decide_at = np.where(p.backlog, 0.0, p.referral + p.assess)
         local = p.local
         rec.status[local] = MANAGED_LOCALLY
         rec.decision[local] = decide_at[local]
@@ -164,30 +166,37 @@ class Simulation:
         now = env.now
         rec.commissioner[pid] = k
         rec.decision[pid] = now
-        if row.priority == 1 and row.u_access >= commissioners.access[k]:
-            rec.status[pid] = UNMET
-            return
-        rules = net.commissioners[k].rules
-
-        # routing; hand-over if the specialised stage has another commissioner; out-of-area
-        # approval; a late contract holds new referrals back
-        choice = self._route(sn.candidates[i], rules.w_wait)
-        crossings, handover = 0, 0.0
         crosses = self._crosses[s][i]
-        if crosses:
-            crossings += 1
-            handover += handover_mean * row.e_handover_in
-        if choice.outside:
-            handover += rules.approval_delay_days * row.e_approval
-        delay = handover
-        if now < commissioners.late_until[k]:
-            delay += rules.late_contract_delay_days
-        if delay > 0:
-            yield env.timeout(delay)
+        crossings, handover = (1 if crosses else 0), 0.0
+        if row.emergency:
+            # emergency: always accepted, no approval or hand-over before a bed; a full unit
+            # sends the patient on to the next suitable one with a free bed (retrieval)
+            choice, transfers = self._first_free(sn.candidates[i])
+            rec.transfers[pid] = transfers
+            priority = 0
+        else:
+            rules = net.commissioners[k].rules
+            choice = self._route(sn.candidates[i], rules.w_wait)
+            priority = int(row.priority)
+            if not row.backlog:  # a patient already on the list was accepted and handed over
+                if priority == 1 and row.u_access >= commissioners.access[k]:
+                    rec.status[pid] = UNMET
+                    return
+                # hand-over if the specialised stage has another commissioner; out-of-area
+                # approval; a late contract holds new referrals back
+                if crosses:
+                    handover += handover_mean * row.e_handover_in
+                if choice.outside:
+                    handover += rules.approval_delay_days * row.e_approval
+                delay = handover
+                if now < commissioners.late_until[k]:
+                    delay += rules.late_contract_delay_days
+                if delay > 0:
+                    yield env.timeout(delay)
 
         # wait for a slot, then treatment (longer after an adverse outcome)
         unit = self.units[choice.unit]
-        grant = unit.join(int(row.priority), row.referral)
+        grant = unit.join(priority, row.referral)
         if grant is not None:
             yield grant
         now = env.now
@@ -240,6 +249,16 @@ class Simulation:
         rec.crossings[pid] = crossings
         rec.handover[pid] = handover + hand_back
         rec.discharge[pid] = env.now + hand_back + row.step_down
+
+    def _first_free(self, options: list[Candidate]) -> tuple[Candidate, int]:
+        """The first option (in order of fixed score: nearest first under a national
+        footprint) with a free slot, and how many full units were passed over; if every unit
+        is full, the first option's list (as urgent)."""
+        units = self.units
+        for transfers, option in enumerate(options):
+            if units[option.unit].has_free_slot():
+                return option, transfers
+        return options[0], len(options)
 
     def _route(self, options: list[Candidate], w_wait: float) -> Candidate:
         """Lowest score w_distance*km + w_wait*expected_wait + w_out_of_area*[outside] wins.

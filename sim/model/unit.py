@@ -77,6 +77,9 @@ class TreatmentUnit:
         self.busy += 1
 
     # -- state seen by routing and outcomes ----------------------------------------------
+    def has_free_slot(self) -> bool:
+        return self.busy < self.slots and not self._queue
+
     @property
     def waiting(self) -> int:
         return len(self._queue)
