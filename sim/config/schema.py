@@ -103,6 +103,7 @@ class ServiceGroup(Strict):
     cost_per_episode_gbp: NonNegative
     annual_growth: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
     paid_at_cost: bool = False  # high-cost drugs and devices: passed through at cost
+    prescribed_services: Annotated[int, Field(ge=1)] = 1  # how many services it stands for
     sources: dict[str, str] = Field(default_factory=dict)
 
 

@@ -52,11 +52,13 @@ class CommissioningPlan:
 
     @classmethod
     def of(cls, scenario: Scenario) -> CommissioningPlan:
-        """The plan a scenario states: one arrangement per service from day 0."""
+        """The plan a scenario states: one arrangement per service (and service group) from
+        day 0."""
         commissioning = scenario.commissioning
+        lines = {**scenario.services, **scenario.service_groups}
         return cls(tuple(
-            PlanEntry(0.0, sid, commissioning.arrangement_for(sid, service.delegable))
-            for sid, service in sorted(scenario.services.items())
+            PlanEntry(0.0, sid, commissioning.arrangement_for(sid, line.delegable))
+            for sid, line in sorted(lines.items())
         ))
 
     def arrangement(self, service: str, ics: str, day: float = 0.0) -> str:
@@ -84,7 +86,8 @@ class Commissioner:
     arrangement: str
     rules: Rules
     footprint: frozenset[int]
-    services: set[int] = field(default_factory=set)
+    services: set[int] = field(default_factory=set)  # detailed services (index)
+    groups: set[str] = field(default_factory=set)  # service groups (id)
     budget0: float = 0.0  # annual activity budget at t = 0 (GBP)
     admin_fte: float = 0.0
 
@@ -158,10 +161,23 @@ class Commissioners:
         self.spend_window = np.zeros(n)
         self.capacity_cuts = 0
 
-    def start(self) -> None:
-        """Register the commissioners' processes with the environment."""
+    def start(self, group_payments: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Register the commissioners' processes with the environment. `group_payments`:
+        (period start days, GBP per commissioner and period) of the service groups."""
         self.env.process(self._budget_review())
         self.env.process(self._contract_rounds())
+        if group_payments is not None:
+            self.env.process(self._pay_groups(*group_payments))
+
+    def _pay_groups(self, days: np.ndarray, amounts: np.ndarray):
+        """Each month's service-group activity is paid at the start of the month."""
+        env = self.env
+        payers = np.flatnonzero(amounts.sum(axis=1))
+        for m, day in enumerate(days.tolist()):
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            for k in payers.tolist():
+                self.pay(k, float(amounts[k, m]), env.now)
 
     def pay(self, k: int, amount: float, now: float) -> None:
         self.spend_by_year[k, int(now // 365.0)] += amount

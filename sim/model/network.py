@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.config.arrangements import ARRANGEMENTS
 from sim.config.geography import load_geography
-from sim.config.schema import ICS, Provider, Rules, Scenario, Service
+from sim.config.schema import ICS, Provider, Rules, Scenario, Service, ServiceGroup
 from sim.model.commissioning import (
     NATIONAL,
     Commissioner,
@@ -73,6 +73,16 @@ class ServiceNetwork:
 
 
 @dataclass
+class GroupNetwork:
+    """A service group (cohort activity and cost, no unit queues), per ICS."""
+
+    id: str
+    spec: ServiceGroup
+    commissioner: np.ndarray  # commissioner per ICS
+    episodes_rate0: np.ndarray  # episodes per day at t = 0, per ICS
+
+
+@dataclass
 class Network:
     """The whole compiled network of one scenario. Commissioner 0 is NHS England national."""
 
@@ -83,6 +93,7 @@ class Network:
     commissioners: list[Commissioner]
     plan: CommissioningPlan
     notes: list[str]
+    groups: list[GroupNetwork]
 
     def commissioner_index(self, key: str) -> int:
         return next(i for i, c in enumerate(self.commissioners) if c.key == key)
@@ -294,6 +305,27 @@ def build_network(scenario: Scenario) -> Network:
         _localise(b, sid, service, arrangements, specialised0, plan_rate, nearest, sites)
         services.append(_routing_and_payment(b, s_index, sid, service, arrangements, rate0,
                                              specialised0, typical_p, volume_median, sites))
+    groups = [_service_group(b, gid, group)
+              for gid, group in sorted(scenario.service_groups.items())]
+    services_in = {g.id: g.spec.prescribed_services for g in groups}
     for c in b.commissioners:
-        c.admin_fte = c.rules.admin_fte_per_service * len(c.services)
-    return Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan, b.notes)
+        c.admin_fte = c.rules.admin_fte_per_service * (
+            len(c.services) + sum(services_in[gid] for gid in c.groups))
+    return Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan, b.notes,
+                   groups)
+
+
+def _service_group(b: _Builder, gid: str, group: ServiceGroup) -> GroupNetwork:
+    """A group's commissioner per ICS (from the plan) and its episodes at t = 0, shared out by
+    population; each commissioner's budget grows by the group's expected cost."""
+    rate0 = group.annual_episodes * b.pop / b.pop.sum() / 365.0
+    commissioner = np.zeros(len(b.icss), dtype=np.int64)
+    for i, ics in enumerate(b.icss):
+        arrangement = b.plan.arrangement(gid, ics.code)
+        rules = getattr(b.commissioning, arrangement)
+        k = b.commissioner_for(arrangement, ics, rules)
+        commissioner[i] = k
+        b.commissioners[k].groups.add(gid)
+        b.commissioners[k].budget0 += (rate0[i] * 365.0 * group.cost_per_episode_gbp
+                                       * (1.0 + rules.budget_headroom))
+    return GroupNetwork(gid, group, commissioner, rate0)

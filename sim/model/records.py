@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.schema import Scenario
+from sim.model.groups import GroupActivity
 from sim.model.network import Network
 from sim.model.patients import Patients
 
@@ -67,3 +68,4 @@ class RunResult:
     budget_window: np.ndarray  # budget for the same period, per commissioner
     capacity_cuts: int
     events: int
+    groups: GroupActivity | None = None  # service groups' episodes and cost

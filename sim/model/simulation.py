@@ -18,6 +18,7 @@ from sim.config.schema import Scenario
 from sim.model.commissioning import Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import CHUNK, cyclic_gc_paused, events_scheduled, launch
+from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
 from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
@@ -74,6 +75,8 @@ class Simulation:
         p = self.patients
         self.rows = np.column_stack([getattr(p, name) for name in PatientRow._fields]
                                     ).astype(np.float64)
+        self.groups = (group_activity(net, self.seed, replication, self.horizon,
+                                      run.start_date, stream_salt) if net.groups else None)
         self.commissioners = Commissioners(
             self.env, net.commissioners, self.units,
             [[k for k, u in enumerate(net.units) if u.ics in c.footprint
@@ -91,7 +94,9 @@ class Simulation:
         if self.scenario.pathway.prefill:
             self._prefill()
         launch(self._referrals())  # no Process: its wake-ups are fresh events
-        self.commissioners.start()
+        groups = self.groups
+        self.commissioners.start(None if groups is None else
+                                 (groups.begin, groups.cost_by_commissioner(self.network)))
         env.process(self._end_of_warmup())
         with cyclic_gc_paused():
             env.run(until=self.horizon)
@@ -104,7 +109,7 @@ class Simulation:
             unit_busy_area=np.array([u.busy_area for u in self.units]),
             unit_slot_area=np.array([u.slot_area for u in self.units]),
             spend_window=c.spend_window, budget_window=c.budget_window(),
-            capacity_cuts=c.capacity_cuts, events=events_scheduled(env),
+            capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
         )
 
     def _prefill(self) -> None:

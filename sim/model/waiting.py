@@ -1,0 +1,105 @@
+"""Waiting lists as the NHS publishes them: incomplete pathways at a month end.
+
+A patient's clock runs from referral until it stops: at the start of specialised treatment,
+or at a decision that ends the pathway (managed locally, or refused by the commissioner). At a
+month end the waiting list is every patient whose clock is running; their waits so far give
+the median, the 92nd percentile, the share within the service's standard (RTT 18 weeks,
+cancer 62 days, emergency: time to a bed) and the number over 52 weeks. Computed from the
+patient columns after the run: no per-patient history is stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.calendar import month_ends
+from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
+
+OVER_52_WEEKS_DAYS = 364.0
+INCOMPLETE_KPIS = ("waiting_list_end", "incomplete_median_wait_days", "incomplete_p92_wait_days",
+                   "incomplete_pct_within_standard", "waiting_over_52_weeks")
+
+
+def clock_stops(res: RunResult) -> np.ndarray:
+    """When each patient's clock stopped (inf: still running at the horizon)."""
+    r = res.records
+    stop = np.full(len(r.status), np.inf)
+    treated = r.status == TREATED
+    stop[treated] = r.start[treated]
+    ended = (r.status == MANAGED_LOCALLY) | (r.status == UNMET)
+    stop[ended] = r.decision[ended]
+    return stop
+
+
+class WaitingList:
+    """Month-end snapshots of one replication's incomplete pathways."""
+
+    def __init__(self, res: RunResult):
+        net = res.network
+        p = res.patients
+        self.res = res
+        self.referral = p.referral
+        self.stop = clock_stops(res)
+        self.service = p.service
+        self.ics = p.ics
+        self.standard = np.array([sn.spec.wait_standard_days for sn in net.services])[p.service]
+        by_service = np.array([sn.commissioner for sn in net.services])  # (services, ICSs)
+        self.commissioner = by_service[p.service, p.ics]
+
+    def snapshot(self, day: float) -> pd.DataFrame:
+        """Everyone waiting at `day`, with their wait so far."""
+        waiting = (self.referral <= day) & (self.stop > day)
+        age = day - self.referral[waiting]
+        return pd.DataFrame({
+            "service": self.service[waiting], "ics": self.ics[waiting],
+            "commissioner": self.commissioner[waiting], "age": age,
+            "within": age <= self.standard[waiting], "over52": age > OVER_52_WEEKS_DAYS,
+        })
+
+    def kpis(self, day: float) -> list[tuple[str, str, str, float]]:
+        """(scope, key, kpi, value) rows of the snapshot at `day`, for every scope."""
+        net = self.res.network
+        frame = self.snapshot(day)
+        rows = _rows("overall", {"all": frame})
+        names = {
+            "service": [sn.id for sn in net.services],
+            "ics": [ics.code for ics in net.icss],
+            "commissioner": [c.key for c in net.commissioners],
+        }
+        for scope, keys in names.items():
+            groups = dict(tuple(frame.groupby(scope))) if len(frame) else {}
+            present = ({k for k, c in enumerate(net.commissioners) if c.services}
+                       if scope == "commissioner" else range(len(keys)))
+            rows += _rows(scope, {keys[k]: groups.get(k, frame.iloc[0:0]) for k in present})
+        return rows
+
+    def monthly(self) -> pd.DataFrame:
+        """The snapshot at every calendar month end from the end of the warm-up to the
+        horizon: month (1, 2, ... after day 0), date, scope, key, kpi, value."""
+        res = self.res
+        days, dates = month_ends(res.scenario.run.start_date, res.horizon)
+        parts = []
+        for month, (day, date) in enumerate(zip(days, dates, strict=True), start=1):
+            if day < res.warmup:
+                continue
+            rows = pd.DataFrame(self.kpis(float(day)), columns=["scope", "key", "kpi", "value"])
+            rows.insert(0, "date", date.isoformat())
+            rows.insert(0, "month", month)
+            parts.append(rows)
+        columns = ["month", "date", "scope", "key", "kpi", "value"]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _rows(scope: str, frames: dict[str, pd.DataFrame]) -> list[tuple[str, str, str, float]]:
+    out = []
+    for key, f in frames.items():
+        age = f.age.to_numpy()
+        n = len(age)
+        values = (n, float(np.median(age)) if n else float("nan"),
+                  float(np.quantile(age, 0.92)) if n else float("nan"),
+                  100.0 * float(f.within.mean()) if n else float("nan"),
+                  int(f.over52.sum()))
+        out += [(scope, key, kpi, float(v)) for kpi, v in zip(INCOMPLETE_KPIS, values,
+                                                               strict=True)]
+    return out
