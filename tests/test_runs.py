@@ -12,6 +12,7 @@ from scenario_helpers import SCENARIOS, textbook
 from sim.analysis.compare import paired_differences
 from sim.config import load_scenario
 from sim.config.schema import Scenario
+from sim.experiment.executors import LocalExecutor
 from sim.experiment.runner import make_tasks, run_tasks
 from sim.model.invariants import InvariantError, check_invariants
 from sim.model.kpis import PATIENT_KPIS, replication_kpis
@@ -70,7 +71,7 @@ def test_ics_delegation_fragments_but_joins_up_care():
     patients below minimum volume and has fewer boundary crossings (paired 95% CIs)."""
     scenarios = [load_scenario(SCENARIOS / f"{name}.yaml")
                  for name in ("centralised", "ics_delegation")]
-    kpis = run_tasks(make_tasks(scenarios, 4, 11, 0.5, 120.0), workers=2).kpis
+    kpis = run_tasks(make_tasks(scenarios, 4, 11, 0.5, 120.0), LocalExecutor(2)).kpis
     diff = paired_differences(kpis, "centralised")
     overall = diff[(diff.scope == "overall")].set_index("kpi")
     assert overall.loc["units_active", "diff_low"] > 0
