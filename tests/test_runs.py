@@ -108,3 +108,21 @@ def test_result_files_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) & 0o044 == 0o044
+
+
+def test_tables_are_written_atomically_without_changing_the_umask(tmp_path):
+    import os
+    import stat
+
+    from sim.experiment.store import write_table
+
+    old = os.umask(0o077)
+    try:
+        write_table(tmp_path, "t", pd.DataFrame({"a": [1.0, 2.5]}))
+        assert os.umask(0o077) == 0o077  # writing (and importing store) left the umask alone
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.parquet"]  # no temp files
+    for name in ("t.csv", "t.parquet"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert pd.read_parquet(tmp_path / "t.parquet").a.tolist() == [1.0, 2.5]
