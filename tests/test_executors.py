@@ -90,3 +90,18 @@ def test_run_tasks_gives_the_same_tables_on_any_worker_count():
     assert list(one.kpis.replication.unique()) == [0, 1, 2, 3]
     pd.testing.assert_frame_equal(one.kpis, two.kpis, check_exact=True)
     pd.testing.assert_frame_equal(one.waits, two.waits, check_exact=True)
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
+    from sim.presentation import commands
+
+    def refuse(workers, scheduler):
+        raise OSError(f"Timed out trying to connect to {scheduler} after 20 s")
+
+    monkeypatch.setattr(commands, "make_executor", refuse)
+    for command in ("run", "compare", "warmup"):
+        assert main([command, str(TINY), "--scheduler", "tcp://nowhere:8786",
+                     "--out", str(tmp_path / command)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--scheduler tcp://nowhere:8786: Timed out" in err[0]
+        assert not (tmp_path / command).exists()

@@ -67,8 +67,12 @@ class FinishedRun:
 
 def open_executor(workers: int | None = None, scheduler: str | Any | None = None) -> Executor:
     """The executor for `--workers` / `--scheduler`: a Dask cluster if a scheduler is given,
-    else a local pool of `workers` processes (default: every core). Use it with `with`."""
-    return make_executor(workers or default_workers(), scheduler)
+    else a local pool of `workers` processes (default: every core). Use it with `with`.
+    A scheduler that cannot be reached (or Dask not installed) is a one-line usage error."""
+    try:
+        return make_executor(workers or default_workers(), scheduler)
+    except (OSError, RuntimeError) as exc:  # distributed raises OSError on a connect timeout
+        raise UsageError(f"--scheduler {scheduler}: {exc}") from None
 
 
 def scenario_names(scenarios: Sequence[Scenario]) -> list[str]:
