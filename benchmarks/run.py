@@ -232,6 +232,7 @@ def _best_of(repeats: int, ref: str, years: float, warmup_days: float, scale: fl
 # -- sweep speed-up --------------------------------------------------------------------------
 def sweep_speedup(runs: int, years: float, warmup_days: float) -> dict:
     """`run_tasks` on `runs` small England runs with 1 and with 2 workers."""
+    from sim.experiment.executors import LocalExecutor
     from sim.experiment.runner import make_tasks, run_tasks
 
     scenario = _scenario(SCENARIOS[0], 1.0)
@@ -239,7 +240,7 @@ def sweep_speedup(runs: int, years: float, warmup_days: float) -> dict:
     seconds = {}
     for workers in (1, 2):
         start = time.perf_counter()
-        run_tasks(tasks, workers=workers)
+        run_tasks(tasks, LocalExecutor(workers))
         seconds[workers] = time.perf_counter() - start
     return {"runs": runs, "years": years, "warmup_days": warmup_days,
             "one_worker_s": seconds[1], "two_workers_s": seconds[2],

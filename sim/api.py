@@ -22,7 +22,7 @@ import pandas as pd
 from sim.analysis.compare import paired_differences
 from sim.analysis.precision import PrecisionReport, run_to_precision
 from sim.analysis.stats import summarise
-from sim.analysis.warmup import WarmupAnalysis, warmup_analysis
+from sim.analysis.warmup import WarmupAnalysis, default_years, warmup_analysis
 from sim.config import Scenario
 from sim.config import load_scenario as _load_scenario
 from sim.config.sweep import load_sweep
@@ -30,17 +30,21 @@ from sim.experiment.executors import make_executor
 from sim.experiment.runner import make_tasks, run_tasks
 from sim.experiment.sweep import SweepReport, run_sweep
 
-__all__ = ["Results", "compare", "load_scenario", "run", "sweep", "sweep_report", "warmup"]
+__all__ = ["RunResults", "compare", "load_scenario", "run", "sweep", "sweep_report", "warmup"]
 
 
 @dataclass
-class Results:
-    """Tidy tables of a run: per-replication KPIs, wait quantiles, and mean [95% CI] summary."""
+class RunResults:
+    """What `run` returns, in memory: per-replication KPIs and wait quantiles (the tables a
+    `specsim run` folder holds), their mean [95% CI] summary, and the precision reached."""
 
     kpis: pd.DataFrame
     waits: pd.DataFrame
     summary: pd.DataFrame
     precision: PrecisionReport | None = None
+
+
+Results = RunResults  # its earlier name, kept so that existing notebooks keep working
 
 
 def load_scenario(ref: str | Path) -> Scenario:
@@ -57,33 +61,36 @@ def _scenarios(items: Scenario | str | Path | Sequence[Scenario | str | Path]) -
 def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int | None = None,
         seed: int | None = None, years: float | None = None, warmup_days: float | None = None,
         workers: int = 1, precision: float | None = None, max_replications: int = 50,
-        stream_salt: str = "") -> Results:
+        stream_salt: str = "", scheduler: str | Any | None = None) -> RunResults:
     """Like `specsim run`: defaults come from the first scenario's `run` settings.
 
-    `precision` adds replications until headline CIs are within that fraction of the mean.
+    `precision` adds replications (from `replications`, default 5) until headline CIs are
+    within that fraction of the mean. `scheduler` (a Dask address or `distributed.Client`)
+    runs on a cluster instead of `workers` local processes; results are the same.
     `stream_salt` (for method studies only) breaks common random numbers between calls.
     """
     items = _scenarios(scenarios)
-    first = items[0].run
-    seed = first.seed if seed is None else seed
-    years = years or first.years
-    warmup_days = first.warmup_days if warmup_days is None else warmup_days
+    settings = items[0].run.with_overrides(years=years or None, warmup_days=warmup_days,
+                                           replications=replications or None, seed=seed)
     report = None
-    if precision is not None:
-        output, report = run_to_precision(items, precision, seed, years, warmup_days,
-                                          start=replications or 5, cap=max_replications,
-                                          workers=workers)
-    else:
-        tasks = make_tasks(items, replications or first.replications, seed, years, warmup_days)
-        if stream_salt:
-            tasks = [replace(t, stream_salt=stream_salt) for t in tasks]
-        output = run_tasks(tasks, workers=workers)
-    return Results(output.kpis, output.waits, summarise(output.kpis), report)
+    with make_executor(workers, scheduler) as executor:
+        if precision is not None:
+            tables, report = run_to_precision(
+                items, precision, settings.seed, settings.years, settings.warmup_days,
+                start=replications or 5, cap=max_replications, executor=executor)
+        else:
+            tasks = make_tasks(items, settings.replications, settings.seed, settings.years,
+                               settings.warmup_days)
+            if stream_salt:
+                tasks = [replace(t, stream_salt=stream_salt) for t in tasks]
+            tables = run_tasks(tasks, executor)
+    return RunResults(tables.kpis, tables.waits, summarise(tables.kpis), report)
 
 
-def compare(results: Results | pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
+def compare(results: RunResults | pd.DataFrame, baseline: str,
+            level: float = 0.95) -> pd.DataFrame:
     """Paired differences of every other scenario against `baseline`, per KPI, with CIs."""
-    kpis = results.kpis if isinstance(results, Results) else results
+    kpis = results.kpis if isinstance(results, RunResults) else results
     return paired_differences(kpis, baseline, level)
 
 
@@ -91,13 +98,8 @@ def sweep_report(file: str | Path, out: str | Path, workers: int = 1,
                  scheduler: str | Any | None = None, resume: bool = False) -> SweepReport:
     """Like `specsim sweep`; `scheduler` is a Dask address or a `distributed.Client`."""
     spec = load_sweep(file)
-    executor = make_executor(workers, scheduler)
-    try:
+    with make_executor(workers, scheduler) as executor:
         return run_sweep(spec, Path(out), executor, resume=resume)
-    finally:
-        close = getattr(executor, "close", None)
-        if close:
-            close()
 
 
 def sweep(file: str | Path, out: str | Path, workers: int = 1,
@@ -108,9 +110,13 @@ def sweep(file: str | Path, out: str | Path, workers: int = 1,
 
 
 def warmup(scenario: Scenario | str, replications: int = 5, years: float | None = None,
-           seed: int | None = None, workers: int = 1, window: int = 5) -> WarmupAnalysis:
-    """Weekly series from t=0, Welch averages and the MSER-5 suggested warm-up."""
+           seed: int | None = None, workers: int = 1, window: int = 5,
+           scheduler: str | Any | None = None) -> WarmupAnalysis:
+    """Weekly series from t=0, Welch averages and the MSER-5 suggested warm-up.
+
+    `years` defaults to the scenario's warm-up plus run years."""
     item = _scenarios(scenario)[0]
-    years = years or item.run.years + item.run.warmup_days / 365.0
-    seed = item.run.seed if seed is None else seed
-    return warmup_analysis(item, replications, seed, years, make_executor(workers), window)
+    settings = item.run.with_overrides(seed=seed)
+    with make_executor(workers, scheduler) as executor:
+        return warmup_analysis(item, replications, settings.seed,
+                               years or default_years(settings), executor, window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -96,3 +97,26 @@ def test_cli_from_folder_without_results(tmp_path, capsys) -> None:
     assert main(["compare", "--from", str(tmp_path)]) == 2
     assert "missing kpis.parquet" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nowhere")]) == 2
+
+
+def test_compare_runs_exactly_what_run_runs(tmp_path) -> None:
+    """`compare` calls the same typed `run_scenarios` as `run`: same tables, plus a baseline."""
+    paths = write_scenarios(tmp_path)
+    files = [str(paths[name]) for name in ("small_national", "small_ics", "small_twin")]
+    assert main(["run", *files, "--replications", "2", "--workers", "1",
+                 "--out", str(tmp_path / "run")]) == 0
+    compared = compare_folder()
+    for name in ("kpis.csv", "waits.csv", "summary.csv"):
+        assert (tmp_path / "run" / name).read_bytes() == (compared / name).read_bytes()
+    meta = json.loads((compared / "run.json").read_text())
+    assert meta["baseline"] == "small_national" and meta["replications"] == 2
+    assert "baseline" not in json.loads((tmp_path / "run" / "run.json").read_text())
+
+
+def test_cli_rejects_scenarios_with_the_same_name(tmp_path, capsys) -> None:
+    paths = write_scenarios(tmp_path)
+    twice = [str(paths["small_national"])] * 2
+    for command in ("run", "compare"):
+        assert main([command, *twice, "--out", str(tmp_path / command)]) == 2
+        assert "scenario names must differ" in capsys.readouterr().err
+        assert not (tmp_path / command).exists()

@@ -60,3 +60,12 @@ def test_zero_mean_kpis_met_only_without_spread():
     assert widths.loc["noisy", "relative"] == float("inf") and not widths.loc["noisy", "met"]
     # t(2) = 4.303, sd 0.5, n 3: half-width 1.242, relative 0.1242
     assert abs(widths.loc["wait", "relative"] - 0.12421) < 1e-4 and widths.loc["wait", "met"]
+
+
+def test_api_precision_on_two_workers_equals_a_plain_run():
+    s = api.load_scenario(TINY)
+    res = api.run(s, precision=0.3, max_replications=6, years=0.2, warmup_days=10, workers=2)
+    assert isinstance(res, api.RunResults) and res.precision is not None
+    plain = api.run(s, replications=res.precision.replications, years=0.2, warmup_days=10)
+    pd.testing.assert_frame_equal(res.kpis, plain.kpis, check_exact=True)
+    pd.testing.assert_frame_equal(res.summary, plain.summary, check_exact=True)

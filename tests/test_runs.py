@@ -12,6 +12,7 @@ from scenario_helpers import SCENARIOS, textbook
 from sim.analysis.compare import paired_differences
 from sim.config import load_scenario
 from sim.config.schema import Scenario
+from sim.experiment.executors import LocalExecutor
 from sim.experiment.runner import make_tasks, run_tasks
 from sim.model.invariants import InvariantError, check_invariants
 from sim.model.kpis import PATIENT_KPIS, replication_kpis
@@ -70,7 +71,7 @@ def test_ics_delegation_fragments_but_joins_up_care():
     patients below minimum volume and has fewer boundary crossings (paired 95% CIs)."""
     scenarios = [load_scenario(SCENARIOS / f"{name}.yaml")
                  for name in ("centralised", "ics_delegation")]
-    kpis = run_tasks(make_tasks(scenarios, 4, 11, 0.5, 120.0), workers=2).kpis
+    kpis = run_tasks(make_tasks(scenarios, 4, 11, 0.5, 120.0), LocalExecutor(2)).kpis
     diff = paired_differences(kpis, "centralised")
     overall = diff[(diff.scope == "overall")].set_index("kpi")
     assert overall.loc["units_active", "diff_low"] > 0
@@ -107,3 +108,21 @@ def test_result_files_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) & 0o044 == 0o044
+
+
+def test_tables_are_written_atomically_without_changing_the_umask(tmp_path):
+    import os
+    import stat
+
+    from sim.experiment.store import write_table
+
+    old = os.umask(0o077)
+    try:
+        write_table(tmp_path, "t", pd.DataFrame({"a": [1.0, 2.5]}))
+        assert os.umask(0o077) == 0o077  # writing (and importing store) left the umask alone
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.parquet"]  # no temp files
+    for name in ("t.csv", "t.parquet"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert pd.read_parquet(tmp_path / "t.parquet").a.tolist() == [1.0, 2.5]

@@ -48,3 +48,10 @@ def test_cli_warmup_writes_figure_and_suggestion(tmp_path, capsys):
     assert saved["suggested_warmup_days"] == 7 * max(saved["suggested_weeks"].values())
     assert (tmp_path / "warmup.png").stat().st_size > 10_000
     assert "suggested warm-up" in capsys.readouterr().out
+
+
+def test_api_warmup_defaults_to_the_warmup_plus_run_years():
+    s = api.load_scenario(TINY)
+    years = s.run.years + s.run.warmup_days / 365.0
+    warm = api.warmup(s, replications=2, workers=2)
+    assert warm.series.week.max() == int(years * 365.0 // 7) - 1

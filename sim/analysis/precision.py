@@ -8,7 +8,7 @@ are identical to `--replications N` with the N it stopped at.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +17,9 @@ from scipy import stats
 
 from sim.analysis.stats import summarise
 from sim.config import Scenario
-from sim.experiment.runner import RunOutput, RunTask, run_tasks
+from sim.experiment.executors import Executor
+from sim.experiment.runner import Progress, RunTables, RunTask, run_tasks
 from sim.model.kpis import HEADLINE_KPIS
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -67,19 +66,22 @@ def _needed(widths: pd.DataFrame, n: int, target: float, level: float = 0.95) ->
 
 
 def run_to_precision(scenarios: Sequence[Scenario], target: float, seed: int, years: float,
-                     warmup_days: float, start: int = 5, cap: int = 50, workers: int = 1,
-                     progress: Progress | None = None,
-                     headline: Sequence[str] = HEADLINE_KPIS) -> tuple[RunOutput, PrecisionReport]:
-    """Add replications until every headline KPI's relative half-width <= target, or `cap`."""
+                     warmup_days: float, start: int = 5, cap: int = 50,
+                     executor: Executor | None = None, progress: Progress | None = None,
+                     headline: Sequence[str] = HEADLINE_KPIS) -> tuple[RunTables, PrecisionReport]:
+    """Add replications until every headline KPI's relative half-width <= target, or `cap`.
+
+    Each round runs on `executor` (default: this process; the caller closes it); `progress`
+    is told (replications done, cap) after each round."""
     if not 0 < target < 1:
         raise ValueError(f"precision must be between 0 and 1 (got {target})")
     n = min(max(2, start), cap)
-    outputs: list[RunOutput] = []
+    outputs: list[RunTables] = []
     done = 0
     while True:
         tasks = [RunTask(s, r, seed, years, warmup_days) for s in scenarios
                  for r in range(done, n)]
-        outputs.append(run_tasks(tasks, workers=workers))
+        outputs.append(run_tasks(tasks, executor))
         done = n
         if progress:
             progress(done, cap)
@@ -89,9 +91,18 @@ def run_to_precision(scenarios: Sequence[Scenario], target: float, seed: int, ye
         if met or n >= cap:
             break
         n = min(cap, _needed(widths, n, target))
+    report = PrecisionReport(target, n, met, widths)
+    return _in_run_order(RunTables.concat(outputs), scenarios), report
+
+
+def _in_run_order(tables: RunTables, scenarios: Sequence[Scenario]) -> RunTables:
+    """Rounds appended replications after all scenarios; put rows back in (scenario,
+    replication) order, as one plain run of the final count would have them."""
     order = {s.name: k for k, s in enumerate(scenarios)}
-    merged = RunOutput(*(pd.concat([getattr(o, f) for o in outputs], ignore_index=True)
-                         .sort_values(["scenario", "replication"], key=lambda c: c.map(order)
-                                      if c.name == "scenario" else c, kind="stable")
-                         .reset_index(drop=True) for f in ("kpis", "waits")))
-    return merged, PrecisionReport(target, n, met, widths)
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        return (frame.sort_values(["scenario", "replication"], kind="stable",
+                                  key=lambda c: c.map(order) if c.name == "scenario" else c)
+                .reset_index(drop=True))
+
+    return RunTables(ordered(tables.kpis), ordered(tables.waits))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
+from sim.config.schema import RunSettings
 from sim.experiment.executors import Executor, LocalExecutor
 from sim.experiment.runner import RunTask
 from sim.model.records import MANAGED_LOCALLY, UNMET, RunResult
@@ -116,9 +117,17 @@ def replication_series(task: RunTask) -> pd.DataFrame:
     return weekly_series(result)
 
 
+def default_years(settings: RunSettings) -> float:
+    """How long a warm-up study runs from t=0 unless told: the configured warm-up plus the
+    run after it, so the series cover everything a normal run would simulate."""
+    return settings.years + settings.warmup_days / 365.0
+
+
 def warmup_analysis(scenario: Scenario, replications: int, seed: int, years: float,
                     executor: Executor | None = None, window: int = 5) -> WarmupAnalysis:
-    """Run `replications` from t=0 for `years` and analyse their weekly series."""
+    """Run `replications` from t=0 for `years` and analyse their weekly series.
+
+    Runs go through `executor` (default: this process; the caller closes it)."""
     tasks = [RunTask(scenario, r, seed, years, 0.0) for r in range(replications)]
     executor = executor or LocalExecutor(1)
     frames: list[pd.DataFrame | None] = [None] * len(tasks)

@@ -1,34 +1,59 @@
 """Where independent runs execute: in-process, a local process pool, or a Dask cluster.
 
 Every executor yields (index, result) as runs finish, in whatever order; callers put results
-back by index, so tables never depend on the executor or the number of workers.
+back by index, so tables never depend on the executor or the number of workers. Executors are
+context managers: `with make_executor(...) as executor:` releases the pool or the cluster
+connection however the block ends.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from itertools import islice
-from typing import Any, Protocol, TypeVar
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+@runtime_checkable
 class Executor(Protocol):
-    """Runs `fn` on every item and yields (index, result) in completion order."""
+    """Runs `fn` on every item and yields (index, result) in completion order.
+
+    Subclass it to inherit the context-manager methods; `close()` releases what the executor
+    holds and is safe to call twice.
+    """
 
     workers: int
 
     def map_unordered(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
         ...
 
+    def close(self) -> None:
+        ...
 
-class LocalExecutor:
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def default_workers() -> int:
+    """Every core: a run is one CPU-bound process."""
+    return os.cpu_count() or 1
+
+
+class LocalExecutor(Executor):
     """In-process for one worker (easy to debug), else a process pool.
 
     At most 2 x workers runs are queued at once, so stopping (Ctrl-C) wastes little work and
-    finished runs reach the caller (and the disk) as soon as they end.
+    finished runs reach the caller (and the disk) as soon as they end. Each call gets its own
+    pool, shut down when the call's results are consumed, so there is nothing left to close.
     """
 
     def __init__(self, workers: int = 1):
@@ -55,16 +80,20 @@ class LocalExecutor:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
+    def close(self) -> None:
+        """Nothing to release: pools live only as long as one `map_unordered`."""
 
-class DaskExecutor:
+
+class DaskExecutor(Executor):
     """Runs on a Dask cluster: `tcp://host:port` of a running scheduler, or a `Client`.
 
     Results come back to this process, which writes them, so workers need no shared disk.
+    A client passed in stays open (its owner closes it); one made from an address is closed.
     """
 
     def __init__(self, scheduler: str | Any):
         try:
-            from distributed import Client
+            from distributed import Client  # optional extra: imported only when asked for
         except ImportError:  # pragma: no cover - depends on the installed extras
             raise RuntimeError("the Dask executor needs dask.distributed: "
                                "pip install 'specsim[dask]'") from None
@@ -91,6 +120,7 @@ class DaskExecutor:
     def close(self) -> None:
         if self._own:
             self.client.close()
+            self._own = False
 
 
 def make_executor(workers: int = 1, scheduler: str | Any | None = None) -> Executor:

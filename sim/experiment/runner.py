@@ -1,29 +1,30 @@
-"""Replications of scenarios, on a local process pool, with results independent of workers.
+"""Replications of scenarios on any executor, with results independent of where they ran.
 
 Replication r of every scenario draws from the same named streams (master seed, r, name), so
 scenarios see the same patients (common random numbers). Tasks are independent; their tables
-are put back in (scenario, replication) order, so the output does not depend on the number of
-workers or the order in which they finish.
+are put back in task order, (scenario, replication) from `make_tasks`, so the output does not
+depend on the executor, the number of workers or the order in which runs finish. `run`,
+`compare`, `--precision` and `warmup` all run through `run_tasks` or the same executors.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
 import pandas as pd
 
 from sim.config import Scenario, config_hash
+from sim.experiment.executors import Executor, LocalExecutor
 from sim.model.invariants import check_invariants
 from sim.model.kpis import replication_kpis, wait_quantiles
 from sim.model.simulation import simulate
 
 Progress = Callable[[int, int], None]
+"""Told (runs done, runs in total) after each run; the CLI draws its progress bar from it."""
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,24 @@ class RunTask:
 
 
 @dataclass
-class RunOutput:
-    """The tables of one or more runs: tidy KPIs and wait-distribution quantiles."""
+class RunTables:
+    """The tables of one or more runs, in memory: tidy KPIs and wait-distribution quantiles.
+
+    (`api.RunResults` adds the summary; a folder on disk is read by `presentation.report`.)
+    """
 
     kpis: pd.DataFrame
     waits: pd.DataFrame
 
+    @classmethod
+    def concat(cls, parts: Iterable[RunTables]) -> RunTables:
+        """The parts' rows one after another, in the order given."""
+        parts = list(parts)
+        return cls(kpis=pd.concat([p.kpis for p in parts], ignore_index=True),
+                   waits=pd.concat([p.waits for p in parts], ignore_index=True))
 
-def run_task(task: RunTask) -> RunOutput:
+
+def run_task(task: RunTask) -> RunTables:
     """Simulate one replication, check its invariants, and return its tables."""
     result = simulate(task.scenario, task.replication, seed=task.seed, years=task.years,
                       warmup_days=task.warmup_days, stream_salt=task.stream_salt)
@@ -56,36 +67,23 @@ def run_task(task: RunTask) -> RunOutput:
     for frame in (table, waits):
         frame.insert(0, "replication", task.replication)
         frame.insert(0, "scenario", task.scenario.name)
-    return RunOutput(table, waits)
+    return RunTables(table, waits)
 
 
-def default_workers() -> int:
-    return os.cpu_count() or 1
+def run_tasks(tasks: Sequence[RunTask], executor: Executor | None = None,
+              progress: Progress | None = None) -> RunTables:
+    """Run tasks on `executor` (default: this process) and concatenate in task order.
 
-
-def run_tasks(tasks: Sequence[RunTask], workers: int = 1,
-              progress: Progress | None = None) -> RunOutput:
-    """Run tasks (in-process for one worker, else a process pool) and concatenate in order."""
-    results: list[RunOutput | None] = [None] * len(tasks)
-    done = 0
-    if workers <= 1 or len(tasks) <= 1:
-        for k, task in enumerate(tasks):
-            results[k] = run_task(task)
-            done += 1
-            if progress:
-                progress(done, len(tasks))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                done += 1
-                if progress:
-                    progress(done, len(tasks))
-    return RunOutput(
-        kpis=pd.concat([r.kpis for r in results if r is not None], ignore_index=True),
-        waits=pd.concat([r.waits for r in results if r is not None], ignore_index=True),
-    )
+    The caller owns the executor (and closes it); results are put back by index, so the
+    tables are the same whatever the executor and however many workers it has.
+    """
+    executor = executor or LocalExecutor(1)
+    results: list[RunTables | None] = [None] * len(tasks)
+    for done, (k, tables) in enumerate(executor.map_unordered(run_task, tasks), start=1):
+        results[k] = tables
+        if progress:
+            progress(done, len(tasks))
+    return RunTables.concat(r for r in results if r is not None)
 
 
 def make_tasks(scenarios: Sequence[Scenario], replications: int, seed: int, years: float,

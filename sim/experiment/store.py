@@ -1,7 +1,11 @@
-"""Atomic result files: a reader never sees half a file, an interrupted run leaves none."""
+"""Atomic result files: a reader never sees half a file, an interrupted run leaves none.
+
+`write_atomic` is the one way result files reach the disk (tables, JSON, figures, report).
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -10,16 +14,19 @@ from typing import Any
 
 import pandas as pd
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+SHARED = 0o644
+"""Mode of every result file: results are meant to be read by colleagues and web servers.
+Set on the file itself (mkstemp makes 0600), so no process-wide umask is read or changed."""
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over `path`."""
+    """Write to a uniquely named temporary file in the same folder, flush it to disk, then
+    rename it over `path` (a rename within one folder is atomic)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared
+        os.fchmod(fd, SHARED)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -34,9 +41,14 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     write_atomic(path, (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode())
 
 
+def parquet_bytes(table: pd.DataFrame) -> bytes:
+    """A table as Parquet file contents (for `write_atomic`, or to ship from a worker)."""
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
 def write_table(folder: Path, stem: str, table: pd.DataFrame) -> None:
     """The same tidy table as CSV and Parquet."""
     write_atomic(folder / f"{stem}.csv", table.to_csv(index=False, float_format="%.10g").encode())
-    tmp = folder / f".{stem}.parquet.tmp"
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, folder / f"{stem}.parquet")
+    write_atomic(folder / f"{stem}.parquet", parquet_bytes(table))

@@ -10,11 +10,9 @@ the same whatever the executor, the number of workers or how often the sweep was
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +21,8 @@ import pandas as pd
 from sim.config import config_hash
 from sim.config.sweep import Sweep
 from sim.experiment.executors import Executor, LocalExecutor
-from sim.experiment.runner import RunTask, run_metadata, run_task
-from sim.experiment.store import write_atomic, write_json, write_table
-
-Progress = Callable[[int, int], None]
+from sim.experiment.runner import Progress, RunTask, run_metadata, run_task
+from sim.experiment.store import parquet_bytes, write_atomic, write_json, write_table
 
 
 class SweepStateError(Exception):
@@ -77,9 +73,7 @@ def execute(run: SweepRun) -> tuple[bytes | None, str | None]:
         table = run_task(run.task).kpis
     except Exception:  # a failed run is data, not the end of the sweep
         return None, traceback.format_exc()
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    return buffer.getvalue(), None
+    return parquet_bytes(table), None
 
 
 def _fingerprint(sweep: Sweep) -> dict:

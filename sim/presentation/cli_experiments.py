@@ -1,4 +1,4 @@
-"""`specsim sweep` and `specsim warmup`, and the `--precision` path of `specsim run`.
+"""`specsim sweep` and `specsim warmup`, and the `--precision` options of `specsim run`.
 
 Registered on the main parser by `register(subparsers)`; each subcommand sets `func`, so
 `cli.main` dispatches without knowing them.
@@ -10,19 +10,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.analysis.precision import run_to_precision
-from sim.analysis.warmup import warmup_analysis
-from sim.config import Scenario, load_scenario
+from sim.analysis.warmup import default_years, warmup_analysis
+from sim.config import load_scenario
 from sim.config.sweep import load_sweep
-from sim.experiment.executors import make_executor
-from sim.experiment.runner import RunOutput, default_workers
 from sim.experiment.store import write_json, write_table
 from sim.experiment.sweep import SweepStateError, run_sweep
-from sim.presentation.arguments import positive_float, positive_int
+from sim.presentation.arguments import (
+    EXIT_USAGE,
+    add_executor_options,
+    positive_float,
+    positive_int,
+    seed,
+)
+from sim.presentation.commands import PrecisionGoal, open_executor
 from sim.presentation.progress import progress_bar
 from sim.presentation.warmup_plot import welch_plot
-
-EXIT_USAGE = 2
 
 
 def precision(text: str) -> float:
@@ -37,10 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` and `warmup` to the main parser's subcommands."""
     sweep = sub.add_parser("sweep", help="run a parameter sweep (resumable; local pool or Dask)")
     sweep.add_argument("file", metavar="SWEEP.yaml")
-    sweep.add_argument("--workers", type=positive_int,
-                       help="local processes (default: number of cores)")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of a local pool)")
+    add_executor_options(sweep)
     sweep.add_argument("--out", type=Path,
                        help="output folder (default outputs/sweep-<name>)")
     sweep.add_argument("--resume", action="store_true",
@@ -52,10 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     warm.add_argument("--replications", type=positive_int, default=5)
     warm.add_argument("--years", type=positive_float,
                       help="simulated years from t=0 (default: warm-up + run years)")
-    warm.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    warm.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     warm.add_argument("--window", type=positive_int, default=5,
                       help="Welch moving-average half-window, weeks")
-    warm.add_argument("--workers", type=positive_int, help="local processes")
+    add_executor_options(warm)
     warm.add_argument("--out", type=Path, help="output folder (default outputs/warmup-<name>)")
     warm.set_defaults(func=_warmup)
 
@@ -68,30 +67,21 @@ def add_precision_option(run: argparse.ArgumentParser) -> None:
                      help="cap for --precision (default 50)")
 
 
-def run_with_precision(args: argparse.Namespace, scenarios: list[Scenario], seed: int,
-                       years: float, warmup: float, workers: int) -> tuple[RunOutput, int]:
-    """The `run --precision` loop; prints what was reached. Returns output and replications."""
-    start = args.replications or 5
-    bar, update = progress_bar(args.max_replications, "replications")
-    with bar:
-        output, report = run_to_precision(scenarios, args.precision, seed, years, warmup,
-                                          start=start, cap=args.max_replications,
-                                          workers=workers, progress=update)
-    worst = report.widths.sort_values("relative", ascending=False).iloc[0]
-    state = "met" if report.met else f"NOT met (cap {args.max_replications} reached)"
-    print(f"precision {report.target:g}: {state} after {report.replications} replications; "
-          f"widest: {worst.scenario}/{worst.kpi} at {worst.relative:.3g}")
-    return output, report.replications
+def precision_goal(args: argparse.Namespace) -> PrecisionGoal | None:
+    """The `--precision` goal, starting from `--replications` (default 5), if one was asked."""
+    if args.precision is None:
+        return None
+    return PrecisionGoal(args.precision, start=args.replications or 5,
+                         cap=args.max_replications)
 
 
 def _sweep(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.file)  # ConfigError -> exit 2 in cli.main, before any run
     out = args.out or Path("outputs") / f"sweep-{sweep.spec.name}"
-    executor = make_executor(args.workers or default_workers(), args.scheduler)
     total = len(sweep.points) * len(sweep.scenarios) * sweep.spec.replications
     bar, update = progress_bar(total, f"sweep {sweep.spec.name}")
     try:
-        with bar:
+        with open_executor(args.workers, args.scheduler) as executor, bar:
             report = run_sweep(sweep, out, executor, resume=args.resume, progress=update)
     except SweepStateError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -100,10 +90,6 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"interrupted: finished runs are kept in {out}/runs; rerun with --resume",
               file=sys.stderr)
         return 130
-    finally:
-        close = getattr(executor, "close", None)
-        if close:
-            close()
     print(f"{report.total} runs: {report.skipped} already done, {report.ran} run now in "
           f"{report.wall_seconds:.1f} s, {len(report.failed)} failed; table in {out}/sweep.parquet"
           f" and sweep.csv")
@@ -116,17 +102,18 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _warmup(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    years = args.years or (scenario.run.years + scenario.run.warmup_days / 365.0)
-    seed = scenario.run.seed if args.seed is None else args.seed
+    settings = scenario.run.with_overrides(seed=args.seed)
+    years = args.years or default_years(settings)
     out = args.out or Path("outputs") / f"warmup-{scenario.name}"
-    executor = make_executor(args.workers or default_workers())
-    analysis = warmup_analysis(scenario, args.replications, seed, years, executor, args.window)
+    with open_executor(args.workers, args.scheduler) as executor:
+        analysis = warmup_analysis(scenario, args.replications, settings.seed, years, executor,
+                                   args.window)
     write_table(out, "warmup_series", analysis.series)
     welch_plot(analysis, out / "warmup.png",
                f"{scenario.name}: {args.replications} replications from t=0")
     write_json(out / "warmup.json", {
         "scenario": scenario.name, "replications": args.replications, "years": years,
-        "seed": seed, "window_weeks": args.window, "method": "MSER-5 on weekly series",
+        "seed": settings.seed, "window_weeks": args.window, "method": "MSER-5 on weekly series",
         "suggested_weeks": analysis.suggested_weeks,
         "suggested_warmup_days": analysis.suggested_days,
         "configured_warmup_days": scenario.run.warmup_days,

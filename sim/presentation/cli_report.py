@@ -1,26 +1,23 @@
 """`specsim compare` (run scenarios, then report) and `specsim report` (redraw from stored results).
 
-Both end in `build_report`, which reads only the files in the results folder, so a report made
-after a run and one regenerated later from the same folder are the same tables and figures.
+`compare` runs through `commands.run_scenarios`, like `specsim run`. Both commands end in
+`build_report`, which reads only the files in the results folder, so a report made after a run
+and one regenerated later from the same folder are the same tables and figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
 from pathlib import Path
 
 from sim.config import load_scenario
-from sim.experiment.store import write_json
 from sim.presentation import arguments
+from sim.presentation.arguments import EXIT_USAGE, run_settings
+from sim.presentation.commands import RUN_FILES, open_executor, print_run, run_scenarios
 from sim.presentation.report import ResultsError, build_report, build_sweep_report
-
-EXIT_USAGE = 2
-RUN_FILES = ("kpis.csv", "kpis.parquet", "waits.csv", "waits.parquet", "summary.csv",
-             "summary.parquet", "run.json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--years", type=arguments.positive_float,
                          help="simulated years after warm-up")
     compare.add_argument("--warmup-days", type=arguments.non_negative_float, help="warm-up, days")
-    compare.add_argument("--workers", type=arguments.positive_int, help="parallel processes")
+    arguments.add_executor_options(compare)
     compare.add_argument("--out", type=Path, help="output folder (default outputs/compare-<time>)")
     compare.add_argument("--from", dest="source", type=Path, metavar="DIR",
                          help="report on a finished 'specsim run' folder instead of running")
@@ -56,8 +53,7 @@ def _fail(message: str) -> int:
 
 
 def compare_command(args: argparse.Namespace) -> int:
-    from sim.presentation import cli
-
+    """Run the scenarios into `--out` (or take a finished run `--from`), then report."""
     if args.source is not None:
         if args.scenarios:
             return _fail("give either SCENARIO files or --from DIR, not both")
@@ -72,24 +68,16 @@ def compare_command(args: argparse.Namespace) -> int:
         return _report(out, args.baseline)
     if not args.scenarios:
         return _fail("compare needs at least one SCENARIO file (or --from DIR)")
-    names = [load_scenario(ref).name for ref in args.scenarios]
+    scenarios = [load_scenario(ref) for ref in args.scenarios]
+    names = [s.name for s in scenarios]
     if args.baseline is not None and args.baseline not in names:
         return _fail(f"--baseline: {args.baseline!r} is not a scenario name; allowed: "
                      f"{', '.join(names)}")
     out = args.out or Path("outputs") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
-    argv = ["run", *args.scenarios, "--out", str(out)]
-    for flag, value in (("--replications", args.replications), ("--seed", args.seed),
-                        ("--years", args.years), ("--warmup-days", args.warmup_days),
-                        ("--workers", args.workers)):
-        if value is not None:
-            argv += [flag, str(value)]
-    # Parse through the real `run` parser so every run option keeps its default.
-    status = cli.run_command(cli.build_parser().parse_args(argv))
-    if status:
-        return status
-    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    meta["baseline"] = args.baseline or names[0]
-    write_json(out / "run.json", meta)
+    with open_executor(args.workers, args.scheduler) as executor:
+        finished = run_scenarios(scenarios, run_settings(args, scenarios[0].run), executor, out,
+                                 metadata={"baseline": args.baseline or names[0]})
+    print_run(finished)
     return _report(out, args.baseline)
 
 

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.progress import Progress as Bar
+
+from sim.experiment.runner import Progress
 
 
-def progress_bar(total: int, label: str) -> tuple[Progress, Callable[[int, int], None]]:
+def progress_bar(total: int, label: str) -> tuple[Bar, Progress]:
     """A transient bar and its `update(done, total)` callback (runs per minute, ETA)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
-    bar = Progress(*columns, transient=True)
+    bar = Bar(*columns, transient=True)
     job = bar.add_task(label, total=total, rate="")
     start = time.perf_counter()
     first: list[int] = []

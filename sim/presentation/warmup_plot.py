@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.analysis.warmup import SERIES, WarmupAnalysis  # noqa: E402
+from sim.experiment.store import write_atomic  # noqa: E402
 
 _LABELS = {"wait_mean_days": "mean wait of treatments started (days)",
            "waiting": "patients waiting (end of week)"}
@@ -30,8 +32,7 @@ def welch_plot(analysis: WarmupAnalysis, path: Path, title: str) -> None:
     axes[-1].set_xlabel("week since start of simulation")
     fig.suptitle(title)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
-    tmp.replace(path)
+    write_atomic(path, buffer.getvalue())

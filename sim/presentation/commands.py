@@ -1,0 +1,143 @@
+"""What `specsim run` and `specsim compare` do, as typed functions on resolved values.
+
+The command-line modules parse options and call these; `compare` calls `run_scenarios` with
+its own options rather than rebuilding a `run` command line, so each option is parsed once
+and no command module imports another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.precision import PrecisionReport, run_to_precision
+from sim.analysis.stats import summarise
+from sim.config import Scenario
+from sim.config.schema import RunSettings
+from sim.experiment.executors import Executor, default_workers, make_executor
+from sim.experiment.runner import Progress, RunTables, make_tasks, run_metadata, run_tasks
+from sim.experiment.store import write_json, write_table
+from sim.presentation.progress import progress_bar
+from sim.presentation.tables import headline_table, print_table
+
+RUN_FILES = ("kpis.csv", "kpis.parquet", "waits.csv", "waits.parquet", "summary.csv",
+             "summary.parquet", "run.json")
+"""What `run_scenarios` writes: everything a report is drawn from."""
+
+
+class UsageError(ValueError):
+    """Input the option parser cannot see is wrong (e.g. two scenarios share a name): the
+    command line prints it as one `error:` line and exits with code 2."""
+
+
+@dataclass(frozen=True)
+class PrecisionGoal:
+    """`--precision`: add replications from `start` until every headline KPI's 95% CI
+    half-width is within `target` of its mean, or `cap` replications."""
+
+    target: float
+    start: int = 5
+    cap: int = 50
+
+
+@dataclass
+class FinishedRun:
+    """What `run_scenarios` wrote to `out`, and how: the settings it ran with (replications
+    being the number actually run), the tables, and the precision reached if asked for."""
+
+    out: Path
+    scenarios: list[Scenario]
+    settings: RunSettings
+    tables: RunTables
+    summary: pd.DataFrame
+    workers: int
+    wall_seconds: float
+    precision: PrecisionReport | None = None
+
+    @property
+    def runs(self) -> int:
+        return len(self.scenarios) * self.settings.replications
+
+
+def open_executor(workers: int | None = None, scheduler: str | Any | None = None) -> Executor:
+    """The executor for `--workers` / `--scheduler`: a Dask cluster if a scheduler is given,
+    else a local pool of `workers` processes (default: every core). Use it with `with`.
+    A scheduler that cannot be reached (or Dask not installed) is a one-line usage error."""
+    try:
+        return make_executor(workers or default_workers(), scheduler)
+    except (OSError, RuntimeError) as exc:  # distributed raises OSError on a connect timeout
+        raise UsageError(f"--scheduler {scheduler}: {exc}") from None
+
+
+def scenario_names(scenarios: Sequence[Scenario]) -> list[str]:
+    """The scenarios' names, which label every table row and so must differ."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise UsageError(f"scenario names must differ (got {names})")
+    return names
+
+
+def run_scenarios(scenarios: Sequence[Scenario], settings: RunSettings, executor: Executor,
+                  out: Path, precision: PrecisionGoal | None = None,
+                  metadata: Mapping[str, Any] | None = None,
+                  progress: bool = True) -> FinishedRun:
+    """Run `settings.replications` of every scenario (or replications up to a precision goal)
+    on `executor`, and write kpis, waits, summary (CSV and Parquet) and run.json to `out`
+    (`metadata`: extra run.json entries, e.g. the baseline `compare` reports against).
+
+    Nothing is written before every run has finished, so an interrupted run leaves no tables.
+    """
+    scenarios = list(scenarios)
+    scenario_names(scenarios)
+    start = time.perf_counter()
+    report = None
+    if precision is not None:
+        bar, update = _progress(progress, precision.cap, "replications")
+        with bar:
+            tables, report = run_to_precision(
+                scenarios, precision.target, settings.seed, settings.years, settings.warmup_days,
+                start=precision.start, cap=precision.cap, executor=executor, progress=update)
+        settings = settings.with_overrides(replications=report.replications)
+    else:
+        tasks = make_tasks(scenarios, settings.replications, settings.seed, settings.years,
+                           settings.warmup_days)
+        label = f"{len(scenarios)} scenario(s) x {settings.replications} replications"
+        bar, update = _progress(progress, len(tasks), label)
+        with bar:
+            tables = run_tasks(tasks, executor, progress=update)
+    wall = time.perf_counter() - start
+
+    summary = summarise(tables.kpis)
+    write_table(out, "kpis", tables.kpis)
+    write_table(out, "waits", tables.waits)
+    write_table(out, "summary", summary)
+    meta = run_metadata(scenarios, settings.replications, settings.seed, settings.years,
+                        settings.warmup_days, wall, executor.workers)
+    write_json(out / "run.json", {**meta, **(metadata or {})})
+    return FinishedRun(out, scenarios, settings, tables, summary, executor.workers, wall, report)
+
+
+def _progress(show: bool, total: int,
+              label: str) -> tuple[AbstractContextManager[Any], Progress | None]:
+    """The progress bar and its callback, or nothing at all when not shown."""
+    return progress_bar(total, label) if show else (nullcontext(), None)
+
+
+def print_run(run: FinishedRun) -> None:
+    """What a planner reads after a run: the precision reached (if asked for), the headline
+    table, and where the files are."""
+    if run.precision is not None:
+        p = run.precision
+        worst = p.widths.sort_values("relative", ascending=False).iloc[0]
+        state = "met" if p.met else f"NOT met (cap {p.replications} reached)"
+        print(f"precision {p.target:g}: {state} after {p.replications} replications; "
+              f"widest: {worst.scenario}/{worst.kpi} at {worst.relative:.3g}")
+    print_table(headline_table(run.summary, run.settings.replications))
+    print(f"{run.runs} runs in {run.wall_seconds:.1f} s; results in {run.out}/ (kpis.csv, "
+          f"kpis.parquet, waits.csv, summary.csv, run.json)")
