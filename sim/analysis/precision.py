@@ -18,7 +18,7 @@ from scipy import stats
 from sim.analysis.stats import summarise
 from sim.config import Scenario
 from sim.experiment.executors import Executor
-from sim.experiment.runner import Progress, RunTables, RunTask, run_tasks
+from sim.experiment.runner import TABLES, Progress, RunTables, RunTask, run_tasks
 from sim.model.kpis import HEADLINE_KPIS
 
 
@@ -105,4 +105,4 @@ def _in_run_order(tables: RunTables, scenarios: Sequence[Scenario]) -> RunTables
                                   key=lambda c: c.map(order) if c.name == "scenario" else c)
                 .reset_index(drop=True))
 
-    return RunTables(ordered(tables.kpis), ordered(tables.waits))
+    return RunTables(*(ordered(getattr(tables, name)) for name in TABLES))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 
 import pandas as pd
@@ -22,6 +22,8 @@ from sim.experiment.executors import Executor, LocalExecutor
 from sim.model.invariants import check_invariants
 from sim.model.kpis import replication_kpis, wait_quantiles
 from sim.model.simulation import simulate
+from sim.model.unit_table import unit_table
+from sim.model.waiting import WaitingList
 
 Progress = Callable[[int, int], None]
 """Told (runs done, runs in total) after each run; the CLI draws its progress bar from it."""
@@ -48,13 +50,17 @@ class RunTables:
 
     kpis: pd.DataFrame
     waits: pd.DataFrame
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)  # month-end waiting lists
+    units: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per unit
 
     @classmethod
     def concat(cls, parts: Iterable[RunTables]) -> RunTables:
         """The parts' rows one after another, in the order given."""
         parts = list(parts)
-        return cls(kpis=pd.concat([p.kpis for p in parts], ignore_index=True),
-                   waits=pd.concat([p.waits for p in parts], ignore_index=True))
+        return cls(*(pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+                     for name in TABLES))
+
+TABLES = ("kpis", "waits", "timeseries", "units")
 
 
 def run_task(task: RunTask) -> RunTables:
@@ -63,11 +69,13 @@ def run_task(task: RunTask) -> RunTables:
                       warmup_days=task.warmup_days, stream_salt=task.stream_salt)
     table = replication_kpis(result)
     check_invariants(result, table)
-    waits = wait_quantiles(result)
-    for frame in (table, waits):
+    tables = RunTables(table, wait_quantiles(result), WaitingList(result).monthly(),
+                       unit_table(result))
+    for name in TABLES:
+        frame = getattr(tables, name)
         frame.insert(0, "replication", task.replication)
         frame.insert(0, "scenario", task.scenario.name)
-    return RunTables(table, waits)
+    return tables
 
 
 def run_tasks(tasks: Sequence[RunTask], executor: Executor | None = None,

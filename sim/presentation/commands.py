@@ -21,13 +21,20 @@ from sim.analysis.stats import summarise
 from sim.config import Scenario
 from sim.config.schema import RunSettings
 from sim.experiment.executors import Executor, default_workers, make_executor
-from sim.experiment.runner import Progress, RunTables, make_tasks, run_metadata, run_tasks
+from sim.experiment.runner import (
+    TABLES,
+    Progress,
+    RunTables,
+    make_tasks,
+    run_metadata,
+    run_tasks,
+)
 from sim.experiment.store import write_json, write_table
 from sim.presentation.progress import progress_bar
 from sim.presentation.tables import headline_table, print_table
 
-RUN_FILES = ("kpis.csv", "kpis.parquet", "waits.csv", "waits.parquet", "summary.csv",
-             "summary.parquet", "run.json")
+RUN_FILES = (*(f"{name}.{ext}" for name in (*TABLES, "summary") for ext in ("csv", "parquet")),
+             "run.json")
 """What `run_scenarios` writes: everything a report is drawn from."""
 
 
@@ -114,8 +121,8 @@ def run_scenarios(scenarios: Sequence[Scenario], settings: RunSettings, executor
     wall = time.perf_counter() - start
 
     summary = summarise(tables.kpis)
-    write_table(out, "kpis", tables.kpis)
-    write_table(out, "waits", tables.waits)
+    for name in TABLES:
+        write_table(out, name, getattr(tables, name))
     write_table(out, "summary", summary)
     meta = run_metadata(scenarios, settings.replications, settings.seed, settings.years,
                         settings.warmup_days, wall, executor.workers)
@@ -139,5 +146,5 @@ def print_run(run: FinishedRun) -> None:
         print(f"precision {p.target:g}: {state} after {p.replications} replications; "
               f"widest: {worst.scenario}/{worst.kpi} at {worst.relative:.3g}")
     print_table(headline_table(run.summary, run.settings.replications))
-    print(f"{run.runs} runs in {run.wall_seconds:.1f} s; results in {run.out}/ (kpis.csv, "
-          f"kpis.parquet, waits.csv, summary.csv, run.json)")
+    print(f"{run.runs} runs in {run.wall_seconds:.1f} s; results in {run.out}/ (kpis, waits, "
+          f"timeseries, units, summary as .csv and .parquet; run.json)")

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sim.config import load_scenario
-from sim.experiment.runner import make_tasks, run_tasks
+from sim.experiment.runner import TABLES, make_tasks, run_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,7 +35,7 @@ REPLICATIONS, YEARS, WARMUP_DAYS = 2, 0.25, 30.0
 def _tables(path: Path) -> dict[str, pd.DataFrame]:
     scenario = load_scenario(path)
     out = run_tasks(make_tasks([scenario], REPLICATIONS, scenario.run.seed, YEARS, WARMUP_DAYS))
-    return {"kpis": out.kpis, "waits": out.waits}
+    return {name: getattr(out, name) for name in TABLES}
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def test_outputs_match_snapshot(case: str, request: pytest.FixtureRequest) -> No
         expected = _read(stored)
         got = table.copy()
         for column in got.columns:
-            if got[column].dtype.kind in "iub":
+            if got[column].dtype.kind in "iubO":
                 got[column] = got[column].astype(expected[column].dtype)
         pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False,
                                       obj=f"{case} {name}")
