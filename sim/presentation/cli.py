@@ -23,6 +23,7 @@ from sim.presentation.arguments import (
     run_settings,
     seed,
 )
+from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
 from sim.presentation.commands import (
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=run_command)
     register(sub)
     register_report(sub)
+    register_calibrate(sub)
     return parser
 
 

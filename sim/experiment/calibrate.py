@@ -1,0 +1,139 @@
+"""Calibration: fit each service's capacity scale so that the model reproduces observed figures.
+
+Capacity is the lever: with demand fixed by incidence, a service's waiting list, its median
+wait and the share within its standard all move one way as capacity moves the other. In the
+centralised baseline services share no capacity, so each service is fitted on a scenario of its
+own (fast), by Brent's method (`scipy.optimize.brentq`) on the mean over replications of its
+primary target, with common random numbers, so the objective is the same function of the scale
+at every evaluation. The fitted scales are then checked together on the whole scenario: every
+target against the model's mean and 95% CI, each miss named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from sim.analysis.stats import t_interval
+from sim.config import Scenario
+from sim.config.sweep import apply
+from sim.config.targets import Target
+from sim.experiment.executors import Executor
+from sim.experiment.runner import make_tasks, run_tasks
+
+# KPIs a capacity scale can be fitted to, in order of preference (the first one a service
+# has a target for is fitted; the others are checked)
+FITTABLE = ("waiting_list_end", "incomplete_pct_within_standard", "incomplete_median_wait_days",
+            "incomplete_p92_wait_days", "wait_mean_days", "utilisation")
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted capacity scale of one service, and how the fit ended."""
+
+    service: str
+    kpi: str
+    observed: float
+    scale: float
+    model: float  # the KPI's mean at the fitted scale
+    evaluations: int
+    note: str  # "fitted", or which bound was reached
+
+
+@dataclass
+class Calibration:
+    scenario: Scenario  # with the fitted scales
+    fits: list[Fit]
+    table: pd.DataFrame  # every target: observed, model mean, CI, miss, within tolerance
+
+
+def one_service(scenario: Scenario, service_id: str) -> Scenario:
+    """The scenario with only `service_id` (no other service, no service groups)."""
+    data = scenario.model_dump(mode="json")
+    data["services"] = {service_id: data["services"][service_id]}
+    data["service_groups"] = {}
+    data["commissioning"]["services"] = {k: v for k, v in data["commissioning"]["services"].items()
+                                         if k == service_id}
+    return Scenario.model_validate(data)
+
+
+def _mean(kpis: pd.DataFrame, t: Target) -> float:
+    values = kpis[(kpis.scope == t.scope) & (kpis.key == t.key) & (kpis.kpi == t.kpi)].value
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def fit_service(scenario: Scenario, target: Target, replications: int, years: float,
+                warmup_days: float, executor: Executor, bounds: tuple[float, float] = (0.25, 4.0),
+                xtol: float = 0.005, report: Report | None = None) -> Fit:
+    """Fit `services.<key>.capacity_scale` so that the mean of `target.kpi` meets it."""
+    sid = target.key
+    base = one_service(scenario, sid)
+    seen: dict[float, float] = {}
+
+    def gap(scale: float) -> float:
+        if scale not in seen:
+            trial = apply(base, {f"services.{sid}.capacity_scale": float(scale)})
+            kpis = run_tasks(make_tasks([trial], replications, scenario.run.seed, years,
+                                        warmup_days), executor).kpis
+            seen[scale] = _mean(kpis, target)
+            if report:
+                report(f"  {sid}: capacity_scale {scale:.4f} -> {target.kpi} "
+                       f"{seen[scale]:.4g} (target {target.observed:.4g})")
+        return seen[scale] - target.observed
+
+    low, high = bounds
+    g_low, g_high = gap(low), gap(high)
+    if np.sign(g_low) == np.sign(g_high):
+        scale = low if abs(g_low) < abs(g_high) else high
+        note = f"no crossing in [{low}, {high}]: bound {scale} is the closest"
+    else:
+        scale = float(optimize.brentq(gap, low, high, xtol=xtol))
+        note = "fitted"
+    return Fit(sid, target.kpi, target.observed, scale, gap(scale) + target.observed,
+               len(seen), note)
+
+
+def validation_table(kpis: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
+    """Every target beside the model: mean [95% CI] over replications, the miss, and whether
+    it is within the target's tolerance."""
+    rows = []
+    for t in targets:
+        values = kpis[(kpis.scope == t.scope) & (kpis.key == t.key) & (kpis.kpi == t.kpi)].value
+        if len(values) == 0:
+            mean = low = high = float("nan")
+        else:
+            mean, low, high = t_interval(values.to_numpy())
+        miss = mean - t.observed
+        rows.append({"kpi": t.kpi, "scope": t.scope, "key": t.key, "observed": t.observed,
+                     "model_mean": mean, "ci_low": low, "ci_high": high, "miss": miss,
+                     "tolerance": t.tolerance, "within_tolerance": bool(abs(miss) <= t.tolerance),
+                     "unit": t.unit, "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def calibrate(scenario: Scenario, targets: Sequence[Target], replications: int, years: float,
+              warmup_days: float, executor: Executor, bounds: tuple[float, float] = (0.25, 4.0),
+              report: Report | None = None) -> Calibration:
+    """Fit every service that has a fittable target, then validate all targets together."""
+    fits = []
+    for sid in sorted(scenario.services):
+        mine = {t.kpi: t for t in targets if t.scope == "service" and t.key == sid}
+        kpi = next((k for k in FITTABLE if k in mine), None)
+        if kpi is None:
+            continue
+        if report:
+            report(f"fitting {sid} to {kpi} = {mine[kpi].observed:g}")
+        fits.append(fit_service(scenario, mine[kpi], replications, years, warmup_days,
+                                executor, bounds, report=report))
+    fitted = apply(scenario, {f"services.{f.service}.capacity_scale": f.scale for f in fits})
+    if report:
+        report("checking every target on the whole scenario")
+    kpis = run_tasks(make_tasks([fitted], replications, scenario.run.seed, years, warmup_days),
+                     executor).kpis
+    return Calibration(fitted, fits, validation_table(kpis, targets))
