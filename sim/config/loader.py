@@ -14,7 +14,6 @@ import json
 import types
 import typing
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,13 @@ from pydantic import BaseModel, ValidationError
 
 from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
 from sim.config.errors import ConfigError, ConfigIssue
+from sim.config.geography import builtin_dir, load_geography
 from sim.config.schema import Scenario, Service
 
 BUILTIN_BASES = ("england",)
 _SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
 
 Origins = dict[tuple[str, ...], str]
-
-
-def builtin_dir() -> Path:
-    """Folder of the embedded England default (package data)."""
-    return Path(str(resources.files("sim") / "data" / "england"))
 
 
 def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
@@ -215,8 +210,6 @@ SOURCE_KEYS = frozenset(
 
 def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
     """Cross-reference checks pydantic cannot do alone: codes that must exist elsewhere."""
-    from sim.config.geography import load_geography  # local import: geography reads data files
-
     icss, providers = load_geography(scenario.geography)
     icb_codes = {i.code for i in icss}
     provider_codes = {p.code for p in providers}
