@@ -16,16 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.config.errors import ConfigError, ConfigIssue
-from sim.config.loader import (
-    BUILTIN_BASES,
-    check_references,
-    issue_from_pydantic,
-    load_scenario,
-    model_at,
-    read_yaml,
-    suggest,
-)
+from sim.config.checks import check_references
+from sim.config.errors import ConfigError, ConfigIssue, issue_from_pydantic, model_at, suggest
+from sim.config.loader import BUILTIN_BASES, load_scenario, read_yaml
 from sim.config.schema import Scenario
 
 Value = bool | int | float | str
