@@ -6,8 +6,8 @@ import numpy as np
 from scenario_helpers import SCENARIOS
 
 from sim.config import load_scenario
+from sim.config.checks import SOURCE_KEYS
 from sim.config.geography import england
-from sim.config.loader import SOURCE_KEYS
 from sim.model.geo import haversine_km
 from sim.model.network import build_network
 

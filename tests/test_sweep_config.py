@@ -108,3 +108,26 @@ def test_cli_bad_sweep_exits_2_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "low must be less than high" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_unknown_keys_in_design_and_parameters_list_the_keys_allowed_there(tmp_path):
+    design = _errors(tmp_path, "parameters:\n  services.cardiac.annual_growth: {values: [0.1]}\n"
+                               "design: {kind: grid, sed: 1}\n")
+    assert design == [f"{tmp_path / 'sweep.yaml'}: design.sed: unknown key 'sed' "
+                      f"(did you mean 'seed'?); allowed keys: kind, n, seed"]
+    parameter = _errors(tmp_path, "parameters:\n  services.cardiac.annual_growth: "
+                                  "{values: [0.1], lo: 0}\ndesign: {kind: grid}\n")
+    assert parameter[0].endswith("parameters.services.cardiac.annual_growth.lo: unknown key "
+                                 "'lo' (did you mean 'low'?); allowed keys: high, low, values")
+
+
+def test_run_settings_are_the_first_scenarios_with_the_sweep_files_overrides(tmp_path):
+    body = ("name: t\nscenarios: [tiny.yaml]\nreplications: 2\nseed: 7\n{extra}parameters:\n"
+            "  services.cardiac.annual_growth: {{values: [0.1]}}\ndesign: {{kind: grid}}\n")
+    inherited = load_sweep(write_sweep(tmp_path, body.format(extra="")))
+    scenario_run = inherited.scenarios[0].run
+    assert (inherited.years, inherited.warmup_days) == (scenario_run.years,
+                                                        scenario_run.warmup_days)
+    assert (inherited.run.replications, inherited.run.seed) == (2, 7)
+    overridden = load_sweep(write_sweep(tmp_path, body.format(extra="years: 3\nwarmup_days: 0\n")))
+    assert (overridden.years, overridden.warmup_days) == (3.0, 0.0)

@@ -1,7 +1,13 @@
-"""Configuration: the scenario schema, YAML loading with `extends`, and validation."""
+"""Configuration: the scenario schema, YAML loading with `extends`, and validation.
 
+Each module imports only those before it: arrangements (the table), schema (the fields), errors
+(one-line issues), geography (the embedded data), checks (cross-references), loader (files,
+`extends`, merge), sweep (sweep files).
+"""
+
+from sim.config.checks import arrangement_of
 from sim.config.errors import ConfigError, ConfigIssue
-from sim.config.loader import arrangement_of, config_hash, load_scenario
+from sim.config.loader import config_hash, load_scenario
 from sim.config.schema import Scenario
 
 __all__ = ["ConfigError", "ConfigIssue", "Scenario", "arrangement_of", "config_hash",

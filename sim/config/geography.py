@@ -1,18 +1,27 @@
-"""ICSs and providers: the embedded England data or a scenario's explicit lists."""
+"""ICSs and providers: the embedded England data or a scenario's explicit lists.
+
+The embedded data folder is named here, the lowest module that reads it, so the loader (which
+reads the England YAML from the same folder) depends on geography and never the other way.
+"""
 
 from __future__ import annotations
 
 import csv
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 from sim.config.schema import ICS, Geography, Provider
+
+
+def builtin_dir() -> Path:
+    """Folder of the embedded England default (package data)."""
+    return Path(str(resources.files("sim") / "data" / "england"))
 
 
 @lru_cache(maxsize=1)
 def england() -> tuple[tuple[ICS, ...], tuple[Provider, ...]]:
     """The 42 ICSs (ONS mid-2024 populations) and the trusts with locations (ODS, 2025 Q1)."""
-    from sim.config.loader import builtin_dir
-
     folder = builtin_dir()
     with open(folder / "icss.csv", newline="", encoding="utf-8") as fh:
         icss = tuple(

@@ -1,39 +1,28 @@
-"""Load scenario YAML: `extends` chains, deep-merged overrides, validation, clear errors.
+"""Load scenario YAML: `extends` chains, deep-merged overrides, then validation.
 
 A scenario file may extend another (`extends: centralised.yaml`, relative to the file) or the
 embedded England default (`extends: england`). Mappings merge key by key; lists and scalars
-replace. We remember which file set each key, so an error names the file a planner must edit.
+replace. We remember which file set each key, so an error names the file a planner must edit
+(`errors.py` turns pydantic's errors into such lines; `checks.py` adds the cross-references).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
-import types
-import typing
-from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
-from sim.config.errors import ConfigError, ConfigIssue
-from sim.config.schema import Scenario, Service
+from sim.config.checks import check_references
+from sim.config.errors import ConfigError, Origins, issues_from
+from sim.config.geography import builtin_dir
+from sim.config.schema import Scenario
 
 BUILTIN_BASES = ("england",)
-_SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
-
-Origins = dict[tuple[str, ...], str]
-
-
-def builtin_dir() -> Path:
-    """Folder of the embedded England default (package data)."""
-    return Path(str(resources.files("sim") / "data" / "england"))
 
 
 def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
@@ -125,168 +114,11 @@ def _load_raw(
     return data, origins
 
 
-def _file_for(path: tuple[str, ...], origins: Origins, fallback: str) -> str:
-    for n in range(len(path), -1, -1):
-        if path[:n] in origins:
-            return origins[path[:n]]
-    return fallback
-
-
-def _unwrap(annotation: Any) -> list[Any]:
-    """The concrete types inside Optional/Annotated/list/dict, for suggesting field names."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
-    if origin in (list, dict):
-        return [("container", typing.get_args(annotation)[-1])]
-    return [annotation]
-
-
-def model_at(loc: Iterable[Any]) -> type[BaseModel] | None:
-    """The pydantic model that owns the keys at `loc` (None when loc is inside a plain dict)."""
-    current: Any = Scenario
-    for part in loc:
-        if isinstance(current, tuple):  # a container: the next loc part is its key/index
-            current = current[1]
-            if isinstance(current, type) and issubclass(current, BaseModel):
-                continue
-            return None
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return None
-        candidates = [
-            t
-            for t in _unwrap(field.annotation)
-            if isinstance(t, tuple) or (isinstance(t, type) and issubclass(t, BaseModel))
-        ]
-        if not candidates:
-            return None
-        current = candidates[0]
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return current
-    return None
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' when a close match exists, else ''."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str) -> ConfigIssue:
-    loc = tuple(str(p) for p in err["loc"])
-    # pydantic appends the tag of a union member or a validator name; keep only real keys
-    loc = tuple(p for p in loc if not p.startswith("function-") and p not in ("int", "float"))
-    file = _file_for(loc, origins, fallback)
-    path = ".".join(loc)
-    value = err.get("input")
-    if err["type"] == "extra_forbidden":
-        owner = model_at(loc[:-1])
-        allowed = sorted(owner.model_fields) if owner else []
-        hint = suggest(loc[-1], allowed)
-        return ConfigIssue(
-            file, path, f"unknown key '{loc[-1]}'{hint}; allowed keys: {', '.join(allowed)}"
-        )
-    if err["type"] == "missing":
-        return ConfigIssue(file, path, "required key is missing")
-    message = err["msg"].removeprefix("Value error, ")
-    shown = value if not isinstance(value, dict | list) else type(value).__name__
-    return ConfigIssue(file, path, f"{message} (got {shown!r})")
-
-
 def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        issues = [issue_from_pydantic(e, origins, label) for e in exc.errors()]
-        raise ConfigError(issues) from None
-
-
-SOURCE_KEYS = frozenset(
-    [f for f in Service.model_fields if f not in ("name", "units", "sources", "outcome")]
-    + [f"outcome.{f}" for f in ("p_floor", "p_ceiling", "v_half", "k", "extra_days",
-                                "extra_cost_gbp", "escalation_share")]
-)
-
-
-def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
-    """Cross-reference checks pydantic cannot do alone: codes that must exist elsewhere."""
-    from sim.config.geography import load_geography  # local import: geography reads data files
-
-    icss, providers = load_geography(scenario.geography)
-    icb_codes = {i.code for i in icss}
-    provider_codes = {p.code for p in providers}
-    issues: list[ConfigIssue] = []
-
-    def add(path: tuple[str, ...], message: str) -> None:
-        issues.append(ConfigIssue(_file_for(path, origins, label), ".".join(path), message))
-
-    for i, provider in enumerate(providers):
-        if provider.icb_code not in icb_codes:
-            add(("geography", "providers", str(i), "icb_code"),
-                f"unknown ICS code {provider.icb_code!r}{suggest(provider.icb_code, icb_codes)}")
-    for sid, service in scenario.services.items():
-        seen: set[str] = set()
-        for j, unit in enumerate(service.units):
-            path = ("services", sid, "units", str(j), "provider")
-            if unit.provider not in provider_codes:
-                add(path, f"unknown provider code {unit.provider!r}"
-                          f"{suggest(unit.provider, provider_codes)}")
-            elif unit.provider in seen:
-                add(path, f"provider {unit.provider!r} has two units for this service")
-            seen.add(unit.provider)
-        for key, text in service.sources.items():
-            if key not in SOURCE_KEYS:
-                add(("services", sid, "sources", key),
-                    f"unknown parameter {key!r}{suggest(key, SOURCE_KEYS)}")
-            elif not text.startswith(_SOURCE_PREFIXES):
-                add(("services", sid, "sources", key),
-                    f"must start with one of {list(_SOURCE_PREFIXES)} (got {text!r})")
-    commissioning = scenario.commissioning
-    for sid, arrangement in commissioning.services.items():
-        path = ("commissioning", "services", sid)
-        if sid not in scenario.services:
-            add(path, f"unknown service {sid!r}{suggest(sid, scenario.services)}; "
-                      f"services: {', '.join(sorted(scenario.services))}")
-        elif not scenario.services[sid].delegable and ARRANGEMENTS[arrangement].delegated:
-            add(path, f"service {sid!r} is not delegable (delegable: false) and cannot be "
-                      f"commissioned as {arrangement!r}; allowed: "
-                      f"{', '.join(not_delegated_names())}")
-    member_of: dict[str, str] = {}
-    for name, members in commissioning.collaboratives.items():
-        if not members:
-            add(("commissioning", "collaboratives", name), "a collaborative needs at least one ICS")
-        for k, code in enumerate(members):
-            path = ("commissioning", "collaboratives", name, str(k))
-            if code not in icb_codes:
-                add(path, f"unknown ICS code {code!r}{suggest(code, icb_codes)}")
-            elif code in member_of:
-                add(path, f"ICS {code!r} is already in collaborative {member_of[code]!r}")
-            else:
-                member_of[code] = name
-    uses_collaborative = any(
-        ARRANGEMENTS[arrangement_of(scenario, sid)].footprint == "joint_committee"
-        for sid in scenario.services
-    )
-    if uses_collaborative:
-        missing = sorted(icb_codes - set(member_of))
-        if missing:
-            add(("commissioning", "collaboratives"),
-                f"every ICS must belong to a collaborative when a service is commissioned "
-                f"collaboratively; missing: {', '.join(missing[:5])}"
-                + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
-    if issues:
-        raise ConfigError(issues)
-
-
-def arrangement_of(scenario: Scenario, service_id: str) -> str:
-    """The commissioning arrangement of a service (see `Commissioning.arrangement_for`)."""
-    return scenario.commissioning.arrangement_for(service_id,
-                                                  scenario.services[service_id].delegable)
+        raise ConfigError(issues_from(exc, origins, label)) from None
 
 
 def load_scenario(ref: str | Path) -> Scenario:

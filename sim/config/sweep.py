@@ -11,22 +11,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.config.errors import ConfigError, ConfigIssue
-from sim.config.loader import (
-    BUILTIN_BASES,
-    check_references,
-    issue_from_pydantic,
-    load_scenario,
-    model_at,
-    read_yaml,
-    suggest,
-)
-from sim.config.schema import Scenario
+from sim.config.checks import check_references
+from sim.config.errors import ConfigError, ConfigIssue, issues_from, model_at, suggest
+from sim.config.loader import BUILTIN_BASES, load_scenario, read_yaml
+from sim.config.schema import RunSettings, Scenario
 
 Value = bool | int | float | str
 
@@ -89,14 +83,22 @@ class Sweep:
     def parameter_paths(self) -> list[str]:
         return list(self.spec.parameters)
 
+    @cached_property
+    def run(self) -> RunSettings:
+        """What every run of the sweep uses: the first scenario's run settings, overridden by
+        the sweep file's years and warm-up where given, and always by its replications and seed."""
+        spec = self.spec
+        return self.scenarios[0].run.with_overrides(
+            years=spec.years, warmup_days=spec.warmup_days,
+            replications=spec.replications, seed=spec.seed)
+
     @property
     def years(self) -> float:
-        return self.spec.years or self.scenarios[0].run.years
+        return self.run.years
 
     @property
     def warmup_days(self) -> float:
-        first = self.scenarios[0].run.warmup_days
-        return first if self.spec.warmup_days is None else self.spec.warmup_days
+        return self.run.warmup_days
 
 
 # -- paths into a scenario -----------------------------------------------------------------------
@@ -217,21 +219,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
-        issues = []
-        for err in exc.errors():
-            loc = tuple(str(p) for p in err["loc"])
-            if err["type"] == "extra_forbidden":
-                owner = {0: SweepFile, 2: ParameterSpec}.get(len(loc) - 1)
-                if len(loc) == 2 and loc[0] == "design":
-                    owner = Design
-                allowed = sorted(owner.model_fields) if owner else []
-                issues.append(ConfigIssue(label, ".".join(loc),
-                                          f"unknown key '{loc[-1]}'{suggest(loc[-1], allowed)}; "
-                                          f"allowed keys: {', '.join(allowed)}"))
-            else:
-                issue = issue_from_pydantic(err, {}, label)
-                issues.append(issue)
-        raise ConfigError(issues) from None
+        raise ConfigError(issues_from(exc, {}, label, root=SweepFile)) from None
 
     scenarios = []
     for k, ref in enumerate(spec.scenarios):
@@ -266,13 +254,10 @@ def load_sweep(path: str | Path) -> Sweep:
                 resolved = apply(scenario, point.values)
                 check_references(resolved, {}, label)
             except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ".".join(str(x) for x in err["loc"])
-                    message = err["msg"].removeprefix("Value error, ")
-                    issues.append(ConfigIssue(
-                        label, f"parameters.{loc}",
-                        f"design point {point.index} ({point.values}) is invalid for scenario "
-                        f"'{scenario.name}': {message} (got {err.get('input')!r})"))
+                issues.extend(ConfigIssue(
+                    label, f"parameters.{i.path}",
+                    f"design point {point.index} ({point.values}) is invalid for scenario "
+                    f"'{scenario.name}': {i.message}") for i in issues_from(exc, {}, label))
                 continue
             except ConfigError as exc:
                 issues.extend(ConfigIssue(label, i.path, f"design point {point.index}: {i.message}")

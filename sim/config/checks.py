@@ -1,0 +1,97 @@
+"""Cross-reference checks: what pydantic cannot check field by field.
+
+Each check needs two parts of a scenario at once (a unit's provider and the geography, a
+service's arrangement and its `delegable` flag, a collaborative and the ICS list), so it runs
+after the schema has validated every field. Sweeps run the same checks on every design point.
+"""
+
+from __future__ import annotations
+
+from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
+from sim.config.errors import ConfigError, ConfigIssue, Origins, file_for, suggest
+from sim.config.geography import load_geography
+from sim.config.schema import Scenario, Service
+
+_SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
+
+SOURCE_KEYS = frozenset(
+    [f for f in Service.model_fields if f not in ("name", "units", "sources", "outcome")]
+    + [f"outcome.{f}" for f in ("p_floor", "p_ceiling", "v_half", "k", "extra_days",
+                                "extra_cost_gbp", "escalation_share")]
+)
+"""The service parameters a `sources` entry may cite."""
+
+
+def arrangement_of(scenario: Scenario, service_id: str) -> str:
+    """The commissioning arrangement of a service (see `Commissioning.arrangement_for`): a
+    cross-reference, since it depends on the service's `delegable` flag too."""
+    return scenario.commissioning.arrangement_for(service_id,
+                                                  scenario.services[service_id].delegable)
+
+
+def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
+    """Cross-reference checks pydantic cannot do alone: codes that must exist elsewhere."""
+    icss, providers = load_geography(scenario.geography)
+    icb_codes = {i.code for i in icss}
+    provider_codes = {p.code for p in providers}
+    issues: list[ConfigIssue] = []
+
+    def add(path: tuple[str, ...], message: str) -> None:
+        issues.append(ConfigIssue(file_for(path, origins, label), ".".join(path), message))
+
+    for i, provider in enumerate(providers):
+        if provider.icb_code not in icb_codes:
+            add(("geography", "providers", str(i), "icb_code"),
+                f"unknown ICS code {provider.icb_code!r}{suggest(provider.icb_code, icb_codes)}")
+    for sid, service in scenario.services.items():
+        seen: set[str] = set()
+        for j, unit in enumerate(service.units):
+            path = ("services", sid, "units", str(j), "provider")
+            if unit.provider not in provider_codes:
+                add(path, f"unknown provider code {unit.provider!r}"
+                          f"{suggest(unit.provider, provider_codes)}")
+            elif unit.provider in seen:
+                add(path, f"provider {unit.provider!r} has two units for this service")
+            seen.add(unit.provider)
+        for key, text in service.sources.items():
+            if key not in SOURCE_KEYS:
+                add(("services", sid, "sources", key),
+                    f"unknown parameter {key!r}{suggest(key, SOURCE_KEYS)}")
+            elif not text.startswith(_SOURCE_PREFIXES):
+                add(("services", sid, "sources", key),
+                    f"must start with one of {list(_SOURCE_PREFIXES)} (got {text!r})")
+    commissioning = scenario.commissioning
+    for sid, arrangement in commissioning.services.items():
+        path = ("commissioning", "services", sid)
+        if sid not in scenario.services:
+            add(path, f"unknown service {sid!r}{suggest(sid, scenario.services)}; "
+                      f"services: {', '.join(sorted(scenario.services))}")
+        elif not scenario.services[sid].delegable and ARRANGEMENTS[arrangement].delegated:
+            add(path, f"service {sid!r} is not delegable (delegable: false) and cannot be "
+                      f"commissioned as {arrangement!r}; allowed: "
+                      f"{', '.join(not_delegated_names())}")
+    member_of: dict[str, str] = {}
+    for name, members in commissioning.collaboratives.items():
+        if not members:
+            add(("commissioning", "collaboratives", name), "a collaborative needs at least one ICS")
+        for k, code in enumerate(members):
+            path = ("commissioning", "collaboratives", name, str(k))
+            if code not in icb_codes:
+                add(path, f"unknown ICS code {code!r}{suggest(code, icb_codes)}")
+            elif code in member_of:
+                add(path, f"ICS {code!r} is already in collaborative {member_of[code]!r}")
+            else:
+                member_of[code] = name
+    uses_collaborative = any(
+        ARRANGEMENTS[arrangement_of(scenario, sid)].footprint == "joint_committee"
+        for sid in scenario.services
+    )
+    if uses_collaborative:
+        missing = sorted(icb_codes - set(member_of))
+        if missing:
+            add(("commissioning", "collaboratives"),
+                f"every ICS must belong to a collaborative when a service is commissioned "
+                f"collaboratively; missing: {', '.join(missing[:5])}"
+                + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    if issues:
+        raise ConfigError(issues)
