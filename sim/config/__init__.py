@@ -5,10 +5,9 @@ Each module imports only those before it: arrangements (the table), schema (the 
 `extends`, merge), sweep (sweep files).
 """
 
-from sim.config.checks import arrangement_of
 from sim.config.errors import ConfigError, ConfigIssue
 from sim.config.loader import config_hash, load_scenario
 from sim.config.schema import Scenario
 
-__all__ = ["ConfigError", "ConfigIssue", "Scenario", "arrangement_of", "config_hash",
+__all__ = ["ConfigError", "ConfigIssue", "Scenario", "config_hash",
            "load_scenario"]

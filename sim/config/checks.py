@@ -22,13 +22,6 @@ SOURCE_KEYS = frozenset(
 """The service parameters a `sources` entry may cite."""
 
 
-def arrangement_of(scenario: Scenario, service_id: str) -> str:
-    """The commissioning arrangement of a service (see `Commissioning.arrangement_for`): a
-    cross-reference, since it depends on the service's `delegable` flag too."""
-    return scenario.commissioning.arrangement_for(service_id,
-                                                  scenario.services[service_id].delegable)
-
-
 def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
     """Cross-reference checks pydantic cannot do alone: codes that must exist elsewhere."""
     icss, providers = load_geography(scenario.geography)
@@ -61,12 +54,13 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
                 add(("services", sid, "sources", key),
                     f"must start with one of {list(_SOURCE_PREFIXES)} (got {text!r})")
     commissioning = scenario.commissioning
+    lines = {**scenario.services, **scenario.service_groups}  # what can be commissioned
     for sid, arrangement in commissioning.services.items():
         path = ("commissioning", "services", sid)
-        if sid not in scenario.services:
-            add(path, f"unknown service {sid!r}{suggest(sid, scenario.services)}; "
-                      f"services: {', '.join(sorted(scenario.services))}")
-        elif not scenario.services[sid].delegable and ARRANGEMENTS[arrangement].delegated:
+        if sid not in lines:
+            add(path, f"unknown service or service group {sid!r}{suggest(sid, lines)}; "
+                      f"known: {', '.join(sorted(lines))}")
+        elif not lines[sid].delegable and ARRANGEMENTS[arrangement].delegated:
             add(path, f"service {sid!r} is not delegable (delegable: false) and cannot be "
                       f"commissioned as {arrangement!r}; allowed: "
                       f"{', '.join(not_delegated_names())}")
@@ -83,8 +77,8 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
             else:
                 member_of[code] = name
     uses_collaborative = any(
-        ARRANGEMENTS[arrangement_of(scenario, sid)].footprint == "joint_committee"
-        for sid in scenario.services
+        ARRANGEMENTS[commissioning.arrangement_for(sid, line.delegable)].footprint
+        == "joint_committee" for sid, line in lines.items()
     )
     if uses_collaborative:
         missing = sorted(icb_codes - set(member_of))

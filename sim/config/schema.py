@@ -2,7 +2,7 @@
 
 Models refuse unknown keys (a typo is an error, never a silent default). Cross-references
 (a unit's provider, a collaborative's ICSs, a commissioned service) are checked in
-:func:`sim.config.loader.check_references`, where the file of origin of each key is known.
+:func:`sim.config.checks.check_references`, where the file of origin of each key is known.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from sim.analysis.calibrate import calibrate
 from sim.config import load_scenario
 from sim.config.targets import load_targets
-from sim.experiment.calibrate import calibrate
 from sim.experiment.store import write_atomic, write_table
 from sim.presentation.arguments import (
     add_executor_options,
