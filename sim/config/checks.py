@@ -2,15 +2,21 @@
 
 Each check needs two parts of a scenario at once (a unit's provider and the geography, a
 service's arrangement and its `delegable` flag, a collaborative and the ICS list), so it runs
-after the schema has validated every field. Sweeps run the same checks on every design point.
+after the schema has validated every field. `check_scenario` adds the limits of `bounds.py`;
+sweeps run the same checks on every design point.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
+
 from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
+from sim.config.bounds import boolean_issues, bound_issues
 from sim.config.errors import ConfigError, ConfigIssue, Origins, file_for, suggest
 from sim.config.geography import load_geography
-from sim.config.schema import Scenario, Service
+from sim.config.schema import RunSettings, Scenario, Service
 
 _SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
 
@@ -22,8 +28,35 @@ SOURCE_KEYS = frozenset(
 """The service parameters a `sources` entry may cite."""
 
 
+def check_values(data: dict[str, Any], origins: Origins, label: str,
+                 root: type[BaseModel] = Scenario) -> None:
+    """Before validation: no boolean where `root`'s schema wants a number."""
+    issues = boolean_issues(data, origins, label, root)
+    if issues:
+        raise ConfigError(issues)
+
+
+def check_scenario(scenario: Scenario, origins: Origins, label: str,
+                   run: RunSettings | None = None) -> None:
+    """After validation: cross-references, then the limits (names, numbers, and the run's size
+    with `run`, by default the scenario's own settings)."""
+    issues = reference_issues(scenario, origins, label)
+    for issue in bound_issues(scenario, origins, label, run):
+        if all(issue.path != other.path for other in issues):  # one line per key
+            issues.append(issue)
+    if issues:
+        raise ConfigError(issues)
+
+
 def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
     """Cross-reference checks pydantic cannot do alone: codes that must exist elsewhere."""
+    issues = reference_issues(scenario, origins, label)
+    if issues:
+        raise ConfigError(issues)
+
+
+def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[ConfigIssue]:
+    """Every cross-reference problem of a validated scenario."""
     icss, providers = load_geography(scenario.geography)
     icb_codes = {i.code for i in icss}
     provider_codes = {p.code for p in providers}
@@ -87,5 +120,4 @@ def check_references(scenario: Scenario, origins: Origins, label: str) -> None:
                 f"every ICS must belong to a collaborative when a service is commissioned "
                 f"collaboratively; missing: {', '.join(missing[:5])}"
                 + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
-    if issues:
-        raise ConfigError(issues)
+    return issues

@@ -31,8 +31,10 @@ class ConfigIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.message}"
+        path = self.path if len(self.path) <= 120 else f"{self.path[:100]}... ({len(self.path)})"
+        message = self.message if len(self.message) <= 700 else f"{self.message[:680]}..."
+        where = f"{self.file}: {path}" if path else self.file
+        return f"{where}: {message}".replace("\n", " ").replace("\r", " ")
 
 
 class ConfigError(Exception):
@@ -61,13 +63,13 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def concrete_types(annotation: Any) -> list[Any]:
     """The concrete types inside Optional/Annotated/list/dict, for suggesting field names."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return concrete_types(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
+        return [t for a in typing.get_args(annotation) for t in concrete_types(a)]
     if origin in (list, dict):
         return [("container", typing.get_args(annotation)[-1])]
     return [annotation]
@@ -92,7 +94,8 @@ def model_at(loc: Iterable[Any], root: type[BaseModel] = Scenario) -> type[BaseM
         field = current.model_fields.get(str(part))
         if field is None:
             return None
-        candidates = [t for t in _unwrap(field.annotation) if isinstance(t, tuple) or _is_model(t)]
+        candidates = [t for t in concrete_types(field.annotation)
+                      if isinstance(t, tuple) or _is_model(t)]
         if not candidates:
             return None
         current = candidates[0]
@@ -118,8 +121,35 @@ def issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str,
     if err["type"] == "missing":
         return ConfigIssue(file, path, "required key is missing")
     message = err["msg"].removeprefix("Value error, ")
-    shown = value if not isinstance(value, dict | list) else type(value).__name__
-    return ConfigIssue(file, path, f"{message} (got {shown!r})")
+    merged = _sources(loc, value, origins)
+    return ConfigIssue(file, path, f"{message} (got {compact(value)}){merged}")
+
+
+def _sources(loc: tuple[str, ...], value: Any, origins: Origins) -> str:
+    """For a mapping merged from several files (an `extends` chain): which file set which key."""
+    if not isinstance(value, dict):
+        return ""
+    files: dict[str, list[str]] = {}
+    for key in value:
+        if (*loc, str(key)) in origins:
+            files.setdefault(origins[(*loc, str(key))], []).append(str(key))
+    if len(files) < 2:
+        return ""
+    return "; merged from " + "; ".join(f"{', '.join(keys)} in {file.rsplit('/', 1)[-1]}"
+                                         for file, keys in files.items())
+
+
+def compact(value: Any, width: int = 70) -> str:
+    """A value as a planner wrote it, on part of one line: `{kind: gamma, mean: 3}`, `'x'`."""
+    def text(v: Any) -> str:
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {text(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(text(x) for x in v) + "]"
+        return repr(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+
+    out = text(value) if isinstance(value, dict | list) else repr(value)
+    return out if len(out) <= width else f"{out[:width - 15]}...{out[-10:]} ({len(out)} chars)"
 
 
 def issues_from(exc: ValidationError, origins: Origins, fallback: str,

@@ -2,8 +2,11 @@
 
 A scenario file may extend another (`extends: centralised.yaml`, relative to the file) or the
 embedded England default (`extends: england`). Mappings merge key by key; lists and scalars
-replace. We remember which file set each key, so an error names the file a planner must edit
-(`errors.py` turns pydantic's errors into such lines; `checks.py` adds the cross-references).
+replace. A distribution (`treatment_days`, ...) that names its `kind` replaces the parent's
+distribution whole (a new kind never inherits the old one's `cv`); without `kind` it merges
+(`{mean: 6}` changes only the mean). We remember which file set each key, so an error names the
+file a planner must edit (`errors.py` turns pydantic's errors into such lines; `checks.py` adds
+the cross-references and the limits). Files are read within bounds by `reading.py`.
 """
 
 from __future__ import annotations
@@ -11,39 +14,20 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from sim.config.checks import check_references
-from sim.config.errors import ConfigError, Origins, issues_from
+from sim.config.checks import check_scenario, check_values
+from sim.config.errors import ConfigError, Origins, issues_from, model_at
 from sim.config.geography import builtin_dir
-from sim.config.schema import Scenario
+from sim.config.limits import MAX_EXTENDS
+from sim.config.reading import FileReadError, read_yaml
+from sim.config.schema import Distribution, Scenario
 
 BUILTIN_BASES = ("england",)
-
-
-def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
-    """Read one YAML mapping with `yaml.safe_load`; any failure is a one-line ConfigError."""
-    label = label or str(path)
-    if not path.exists():
-        raise ConfigError.single(label, "", "file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError.single(label, "", f"not valid YAML at {where}: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError.single(
-            label, "", f"must be a mapping of keys to values (got a {type(data).__name__})"
-        )
-    return data
 
 
 def _record_origins(data: Any, file: str, origins: Origins, prefix: tuple[str, ...] = ()) -> None:
@@ -53,15 +37,25 @@ def _record_origins(data: Any, file: str, origins: Origins, prefix: tuple[str, .
             _record_origins(value, file, origins, (*prefix, str(key)))
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Merge `override` into a copy of `base`: mappings recursively, anything else replaced."""
+def deep_merge(base: dict[str, Any], override: dict[str, Any],
+               replaces: Callable[[tuple[str, ...], dict[str, Any]], bool] | None = None,
+               path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Merge `override` into a copy of `base`: mappings recursively, anything else replaced;
+    a mapping for which `replaces(path, mapping)` is true replaces too."""
     merged = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        here = (*path, str(key))
+        if (isinstance(value, dict) and isinstance(merged.get(key), dict)
+                and not (replaces and replaces(here, value))):
+            merged[key] = deep_merge(merged[key], value, replaces, here)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def replaces_distribution(path: tuple[str, ...], override: dict[str, Any]) -> bool:
+    """A distribution override naming its `kind` is a new distribution, not a patch."""
+    return "kind" in override and model_at(path) is Distribution
 
 
 def _builtin_england() -> tuple[dict[str, Any], Origins]:
@@ -95,6 +89,9 @@ def _load_raw(
     if label in chain:
         cycle = " -> ".join([*chain[chain.index(label) :], label])
         raise ConfigError.single(label, "extends", f"extends cycle: {cycle}")
+    if len(chain) >= MAX_EXTENDS:
+        raise ConfigError.single(chain[-1], "extends", f"an extends chain may be at most "
+                                 f"{MAX_EXTENDS} files long (got more, ending at {label})")
     own = read_yaml(path, label)
     parent_ref = own.pop("extends", None)
     data = own
@@ -106,8 +103,14 @@ def _load_raw(
                 "extends",
                 f"must be a file path or one of {list(BUILTIN_BASES)} (got {parent_ref!r})",
             )
-        base, origins = _load_raw(parent_ref, path.parent, (*chain, label))
-        data = deep_merge(base, own)
+        try:
+            base, origins = _load_raw(parent_ref, path.parent, (*chain, label))
+        except FileReadError as exc:  # the reference is wrong, not the file it points at
+            problem = exc.issues[0]
+            target = "" if problem.file == parent_ref else f" ({problem.file})"
+            raise ConfigError.single(label, "extends", f"{parent_ref!r}{target} "
+                                                       f"{problem.message}") from None
+        data = deep_merge(base, own, replaces_distribution)
     _record_origins(own, label, origins)
     data.setdefault("name", path.stem)
     origins.setdefault(("name",), label)
@@ -128,8 +131,9 @@ def load_scenario(ref: str | Path) -> Scenario:
     data, origins = _load_raw(ref, None, ())
     if ref in BUILTIN_BASES:
         data.setdefault("name", ref)
+    check_values(data, origins, label)
     scenario = _validate(data, origins, label)
-    check_references(scenario, origins, label)
+    check_scenario(scenario, origins, label)
     return scenario
 
 

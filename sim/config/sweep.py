@@ -17,9 +17,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.config.checks import check_references
-from sim.config.errors import ConfigError, ConfigIssue, issues_from, model_at, suggest
-from sim.config.loader import BUILTIN_BASES, load_scenario, read_yaml
+from sim.config.bounds import number_issues, run_issues
+from sim.config.checks import check_scenario, check_values
+from sim.config.errors import ConfigError, ConfigIssue, compact, issues_from, model_at, suggest
+from sim.config.limits import (
+    MAX_RUNS,
+    MAX_SCENARIOS,
+    MAX_SWEEP_POINTS,
+    name_problem,
+)
+from sim.config.loader import BUILTIN_BASES, load_scenario
+from sim.config.reading import read_yaml
 from sim.config.schema import RunSettings, Scenario
 
 Value = bool | int | float | str
@@ -149,6 +157,42 @@ def apply(scenario: Scenario, values: dict[str, Value]) -> Scenario:
 
 
 # -- designs --------------------------------------------------------------------------------------
+def point_count(spec: SweepFile) -> int:
+    """How many design points the design makes, counted without making them."""
+    params = spec.parameters.values()
+    kind = spec.design.kind
+    if kind == "grid":
+        return math.prod(len(p.values or []) for p in params)
+    if kind == "list":
+        return max((len(p.values or []) for p in params), default=0)
+    if kind == "lhs":
+        return max(spec.design.n or 0, 0)
+    return 1 + 2 * len(spec.parameters)
+
+
+def _size_issues(spec: SweepFile, label: str) -> list[ConfigIssue]:
+    """The sweep's name, run settings and size within the limits, before anything is built."""
+    issues = number_issues(spec, {}, label)
+    problem = name_problem(spec.name)
+    if problem:
+        issues.append(ConfigIssue(label, "name", f"a sweep name names its output folder, so it "
+                                                 f"{problem}"))
+    points = point_count(spec)
+    runs = points * len(spec.scenarios) * spec.replications
+    where = "design.n" if spec.design.kind == "lhs" else "parameters"
+    if points > MAX_SWEEP_POINTS:
+        issues.append(ConfigIssue(label, where, f"the design makes {points:,} points; the limit "
+                                                f"is {MAX_SWEEP_POINTS:,}"))
+    elif runs > MAX_RUNS:
+        issues.append(ConfigIssue(label, "replications", (
+            f"{points:,} points x {len(spec.scenarios)} scenario(s) x {spec.replications:,} "
+            f"replications = {runs:,} runs; the limit is {MAX_RUNS:,}")))
+    if len(spec.scenarios) > MAX_SCENARIOS:
+        issues.append(ConfigIssue(label, "scenarios", f"at most {MAX_SCENARIOS} scenarios "
+                                                      f"(got {len(spec.scenarios):,})"))
+    return issues
+
+
 def _points(spec: SweepFile, label: str) -> list[Point]:
     kind = spec.design.kind
     params = spec.parameters
@@ -216,10 +260,14 @@ def load_sweep(path: str | Path) -> Sweep:
     path = Path(path).resolve()
     label = str(path)
     raw = read_yaml(path, label)
+    check_values(raw, {}, label, root=SweepFile)
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(issues_from(exc, {}, label, root=SweepFile)) from None
+    issues = _size_issues(spec, label)
+    if issues:
+        raise ConfigError(issues)
 
     scenarios = []
     for k, ref in enumerate(spec.scenarios):
@@ -233,39 +281,49 @@ def load_sweep(path: str | Path) -> Sweep:
     if len(set(names)) != len(names):
         raise ConfigError.single(label, "scenarios", f"scenario names must differ (got {names})")
 
-    issues: list[ConfigIssue] = []
     dumps = [s.model_dump(mode="json") for s in scenarios]
-    for p in spec.parameters:
+    for p, param in spec.parameters.items():
         for scenario, dump in zip(scenarios, dumps, strict=True):
-            _, problem = _walk(dump, p.split("."))
+            current, problem = _walk(dump, p.split("."))
             if problem:
                 issues.append(ConfigIssue(label, f"parameters.{p}",
                                           f"unknown config path in scenario "
                                           f"'{scenario.name}': {problem}"))
                 break
+            if any(isinstance(v, bool) for v in param.values or []) and current is not None \
+                    and not isinstance(current, bool):
+                issues.append(ConfigIssue(label, f"parameters.{p}.values",
+                                          f"must be numbers, not booleans (got "
+                                          f"{compact(param.values)}; YAML reads unquoted yes, "
+                                          "no, on, off, true and false as booleans)"))
+                break
     if issues:
         raise ConfigError(issues)
 
     points = _points(spec, label)
-    configs: dict[tuple[int, str], Scenario] = {}
+    sweep = Sweep(label, spec, scenarios, points)
+    issues = run_issues(sweep.run, {}, label, ())
+    if issues:
+        raise ConfigError(issues)
     for point in points:
         for scenario in scenarios:
             try:
                 resolved = apply(scenario, point.values)
-                check_references(resolved, {}, label)
+                check_scenario(resolved, {}, label, sweep.run)
             except ValidationError as exc:
                 issues.extend(ConfigIssue(
                     label, f"parameters.{i.path}",
-                    f"design point {point.index} ({point.values}) is invalid for scenario "
-                    f"'{scenario.name}': {i.message}") for i in issues_from(exc, {}, label))
+                    f"design point {point.index} ({compact(point.values)}) is invalid for "
+                    f"scenario '{scenario.name}': {i.message}")
+                    for i in issues_from(exc, {}, label))
                 continue
             except ConfigError as exc:
                 issues.extend(ConfigIssue(label, i.path, f"design point {point.index}: {i.message}")
                               for i in exc.issues)
                 continue
-            configs[(point.index, scenario.name)] = resolved
+            sweep.configs[(point.index, scenario.name)] = resolved
         if len(issues) >= 10:
             break
     if issues:
         raise ConfigError(issues)
-    return Sweep(label, spec, scenarios, points, configs)
+    return sweep
