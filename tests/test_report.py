@@ -11,6 +11,7 @@ import pandas as pd
 from report_small import compare_folder
 
 from sim.analysis.tables import REPORT_KPIS
+from sim.experiment.outputs import seal
 from sim.experiment.store import write_json, write_table
 from sim.presentation.cli import main
 from sim.presentation.figures import FIGURES
@@ -75,6 +76,7 @@ def test_report_of_a_sweep_folder(tmp_path) -> None:
                                         "replication", "scope", "key", "kpi", "value"])
     write_table(tmp_path, "sweep", sweep)
     write_json(tmp_path / "sweep.json", {"name": "growth", "description": "test sweep"})
+    seal(tmp_path, ["sweep.parquet", "sweep.csv", "sweep.json"], "sweep")  # made by hand
     assert main(["report", str(tmp_path)]) == 0
     assert (tmp_path / "figures" /
             "sweep_wait_p92_days_vs_services_cardiac_annual_growth.png").stat().st_size > 5000
@@ -90,6 +92,7 @@ def test_report_of_a_single_scenario(tmp_path) -> None:
     meta["scenarios"] = {"small_ics": meta["scenarios"]["small_ics"]}
     meta.pop("baseline", None)
     write_json(tmp_path / "run.json", meta)
+    seal(tmp_path, ["kpis.parquet", "waits.parquet", "run.json"])  # made by hand
     assert main(["report", str(tmp_path)]) == 0
     table = pd.read_csv(tmp_path / "comparison.csv")
     assert set(table.scenario) == {"small_ics"} and table.diff_mean.isna().all()

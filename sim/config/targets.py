@@ -8,11 +8,14 @@ Every row names its source, so a validation table can cite it.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.config.errors import ConfigError, ConfigIssue
+from sim.config.limits import MAX_NUMBER, shown
+from sim.config.reading import read_text
 
 COLUMNS = ("kpi", "scope", "key", "observed", "tolerance", "unit", "source")
 SCOPES = ("overall", "service", "ics", "commissioner")
@@ -33,14 +36,12 @@ def load_targets(path: str | Path) -> list[Target]:
     """Read and check a targets file; every problem is reported with its row and column."""
     path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise ConfigError.single(label, "", "targets file not found (or not a file)")
+    text = read_text(path, label)  # a regular UTF-8 file within the size limit
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else []
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError.single(label, "", f"not a UTF-8 CSV file ({exc})") from None
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        header = rows[0].keys() if rows else []
+    except csv.Error as exc:
+        raise ConfigError.single(label, "", f"not a valid CSV file ({exc})") from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ConfigError.single(label, "header", f"missing column(s) {missing}; "
@@ -52,14 +53,17 @@ def load_targets(path: str | Path) -> list[Target]:
         for column in ("observed", "tolerance"):
             try:
                 numbers[column] = float(row[column])
-                if not math.isfinite(numbers[column]):
+                if not math.isfinite(numbers[column]) or abs(numbers[column]) > MAX_NUMBER:
                     raise ValueError
             except (TypeError, ValueError):
+                numbers.pop(column, None)
                 issues.append(ConfigIssue(label, f"row {line}.{column}",
-                                          f"must be a finite number (got {row[column]!r})"))
+                                          f"must be a finite number of at most {MAX_NUMBER:g} "
+                                          f"in size (got {shown(row[column], 30)})"))
         if row["scope"] not in SCOPES:
             issues.append(ConfigIssue(label, f"row {line}.scope",
-                                      f"must be one of {list(SCOPES)} (got {row['scope']!r})"))
+                                      f"must be one of {list(SCOPES)} "
+                                      f"(got {shown(row['scope'], 30)})"))
         if "tolerance" in numbers and numbers["tolerance"] <= 0:
             issues.append(ConfigIssue(label, f"row {line}.tolerance",
                                       f"must be > 0 (got {row['tolerance']!r})"))
@@ -69,5 +73,5 @@ def load_targets(path: str | Path) -> list[Target]:
     if not rows:
         issues.append(ConfigIssue(label, "", "no targets (the file has a header only)"))
     if issues:
-        raise ConfigError(issues)
+        raise ConfigError(issues[:20])
     return targets

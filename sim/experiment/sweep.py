@@ -6,6 +6,8 @@ written atomically by this process; a failed run leaves `DIR/runs/<run>.error.js
 parameters and traceback. Resuming skips every run with a file, so nothing runs twice; a failed
 run is tried again. The combined table is rebuilt from the run files in design order, so it is
 the same whatever the executor, the number of workers or how often the sweep was interrupted.
+The folder is locked while the sweep runs and marked `INCOMPLETE` until the combined table is
+committed (`outputs.py`), so an interrupted sweep is never mistaken for a finished one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from sim.config import config_hash
 from sim.config.sweep import Sweep
 from sim.experiment.executors import Executor, LocalExecutor
+from sim.experiment.outputs import OutputFolder, output_folder, read_table
 from sim.experiment.runner import Progress, RunTask, run_metadata, run_task
 from sim.experiment.store import parquet_bytes, write_atomic, write_json, write_table
 
@@ -102,12 +105,19 @@ def _check_folder(sweep: Sweep, out: Path, resume: bool) -> None:
                                   f"settings changed); --resume needs the same sweep")
 
 
-def run_sweep(sweep: Sweep, out: Path, executor: Executor | None = None, resume: bool = False,
-              progress: Progress | None = None) -> SweepReport:
-    """Run every missing run of `sweep` into `out` and write the combined table."""
-    out = Path(out)
-    executor = executor or LocalExecutor(1)
+def run_sweep(sweep: Sweep, out: Path | OutputFolder, executor: Executor | None = None,
+              resume: bool = False, progress: Progress | None = None) -> SweepReport:
+    """Run every missing run of `sweep` into `out` and write the combined table. `out` is a
+    folder (locked here) or an OutputFolder the caller has already opened and locked."""
+    with output_folder(out, "sweep") as folder:
+        return _run_sweep(sweep, folder, executor or LocalExecutor(1), resume, progress)
+
+
+def _run_sweep(sweep: Sweep, folder: OutputFolder, executor: Executor, resume: bool,
+               progress: Progress | None) -> SweepReport:
+    out = folder.path
     _check_folder(sweep, out, resume)
+    folder.mark_incomplete()
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     all_runs = plan(sweep)
@@ -117,7 +127,7 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor | None = None, resume:
                  "fingerprint": _fingerprint(sweep),
                  "points": [{"point": p.index, "values": p.values, "oat_parameter":
                              p.oat_parameter, "oat_level": p.oat_level} for p in sweep.points]})
-    write_json(out / "sweep.json", meta)
+    write_json(out / "sweep.json", meta)  # what --resume checks; committed again at the end
 
     todo = [r for r in all_runs if not (runs_dir / f"{r.stem}.parquet").exists()]
     skipped = len(all_runs) - len(todo)
@@ -141,14 +151,17 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor | None = None, resume:
     wall = time.perf_counter() - start
     failed = sorted(runs_dir.glob("*.error.json"))
     table = combine(sweep, out)
+    if len(table):
+        write_table(folder.staging, "sweep", table)
     meta["wall_seconds"] = round(wall, 3)
     meta["failed_runs"] = [p.name for p in failed]
-    write_json(out / "sweep.json", meta)
+    write_json(folder.staging / "sweep.json", meta)
+    folder.commit("sweep", {"sweep": sweep.spec.name, "failed_runs": len(failed)})
     return SweepReport(out, len(all_runs), skipped, len(todo), failed, wall, table)
 
 
 def combine(sweep: Sweep, out: Path) -> pd.DataFrame:
-    """The tidy table of every finished run, in design order; written as sweep.parquet/.csv."""
+    """The tidy table of every finished run in `out/runs`, in design order."""
     runs_dir = Path(out) / "runs"
     paths = sweep.parameter_paths
     oat = sweep.spec.design.kind == "oat"
@@ -157,7 +170,7 @@ def combine(sweep: Sweep, out: Path) -> pd.DataFrame:
         file = runs_dir / f"{run.stem}.parquet"
         if not file.exists():
             continue
-        table = pd.read_parquet(file)  # scenario, replication, scope, key, kpi, value
+        table = read_table(file)  # scenario, replication, scope, key, kpi, value
         head: dict = {"point": run.point}
         if oat:
             point = sweep.points[run.point]
@@ -171,5 +184,4 @@ def combine(sweep: Sweep, out: Path) -> pd.DataFrame:
         return pd.DataFrame()
     combined = pd.concat(frames, ignore_index=True)
     combined["point"] = combined["point"].astype(int)
-    write_table(Path(out), "sweep", combined)
     return combined

@@ -7,32 +7,30 @@ and what is allowed; nothing a user runs ends in a traceback from deep inside.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from sim import __version__
 from sim.config import ConfigError, load_scenario
+from sim.experiment.outputs import OutputError
+from sim.experiment.sweep import SweepStateError
 from sim.presentation.arguments import (
     EXIT_USAGE,
+    UsageError,
     add_executor_options,
-    non_negative_float,
-    positive_float,
-    positive_int,
-    run_settings,
+    out_folder,
+    replications,
     seed,
+    warmup_days,
+    years,
 )
+from sim.presentation.boundary import run_inputs
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
-from sim.presentation.commands import (
-    UsageError,
-    open_executor,
-    print_run,
-    run_scenarios,
-    scenario_names,
-)
+from sim.presentation.commands import open_executor, print_run, run_scenarios
+from sim.presentation.report import ResultsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,13 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run scenarios and write tidy KPI tables")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                      help="scenario YAML files (or 'england' for the embedded default)")
-    run.add_argument("--replications", type=positive_int,
+    run.add_argument("--replications", type=replications,
                      help="default: the scenario's run.replications")
     run.add_argument("--seed", type=seed, help="master seed (default: the scenario's run.seed)")
-    run.add_argument("--years", type=positive_float, help="simulated years after the warm-up")
-    run.add_argument("--warmup-days", type=non_negative_float, help="warm-up discarded, days")
+    run.add_argument("--years", type=years, help="simulated years after the warm-up")
+    run.add_argument("--warmup-days", type=warmup_days, help="warm-up discarded, days")
     add_executor_options(run)
-    run.add_argument("--out", type=Path, help="output folder (default outputs/<scenario>-<time>)")
+    run.add_argument("--out", type=out_folder,
+                     help="output folder (default outputs/<scenario>-<time>)")
     add_precision_option(run)
     run.set_defaults(func=run_command)
     register(sub)
@@ -81,19 +80,20 @@ def _validate(files: Sequence[str]) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """`specsim run`: replications of scenarios, tables written atomically, headline table
+    """`specsim run`: replications of scenarios, tables committed whole, headline table
     printed. `specsim compare` calls the same `run_scenarios`, then adds its report."""
-    scenarios = [load_scenario(ref) for ref in args.scenarios]
-    names = scenario_names(scenarios)
-    settings = run_settings(args, scenarios[0].run)
-    out = args.out or Path("outputs") / f"{'_vs_'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    with open_executor(args.workers, args.scheduler) as executor:
-        finished = run_scenarios(scenarios, settings, executor, out, precision_goal(args))
+    inputs = run_inputs(args, "run")  # everything checked, nothing written yet
+    with inputs.output as out, open_executor(args.workers, args.scheduler) as executor:
+        finished = run_scenarios(inputs.scenarios, inputs.settings, executor, out,
+                                 precision_goal(args))
     print_run(finished)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure is one line on stderr: exit code 2 for bad input (a
+    file, a value, an option, an output folder), 1 for a failure of the run itself, 130 when
+    interrupted."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
@@ -103,12 +103,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print(f"error: {issue}", file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, OutputError, ResultsError, SweepStateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        print("interrupted: earlier results in the output folder are unchanged (a folder "
+              "being replaced is marked INCOMPLETE)", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: out of memory; use fewer --workers, fewer replications or a shorter run",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a folder removed under us...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("SPECSIM_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0][:300]
+        print(f"error: internal error {type(exc).__name__}: {first} (please report it; set "
+              "SPECSIM_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

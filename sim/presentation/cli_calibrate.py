@@ -10,18 +10,25 @@ from pathlib import Path
 
 import yaml
 
-from sim.analysis.calibrate import calibrate
+from sim.analysis.calibrate import Calibration, calibrate
 from sim.config import load_scenario
 from sim.config.targets import load_targets
+from sim.experiment.outputs import OutputFolder
 from sim.experiment.store import write_atomic, write_table
 from sim.presentation.arguments import (
+    UsageError,
     add_executor_options,
-    non_negative_float,
-    positive_float,
-    positive_int,
+    float_between,
+    out_folder,
+    replications,
     run_settings,
+    warmup_days,
+    years,
 )
+from sim.presentation.boundary import check_run_size, output
 from sim.presentation.commands import open_executor
+
+SCALE = float_between(0.0, 1000.0, low_open=True)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,13 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--targets", required=True, type=Path, metavar="FILE.csv",
                      help="kpi,scope,key,observed,tolerance,unit,source "
                           "(e.g. sim/data/england/calibration_targets.csv)")
-    cal.add_argument("--replications", type=positive_int, help="per evaluation (default 3)")
-    cal.add_argument("--years", type=positive_float, help="default: the scenario's")
-    cal.add_argument("--warmup-days", type=non_negative_float, help="default: the scenario's")
-    cal.add_argument("--low", type=positive_float, default=0.25, help="lowest scale tried")
-    cal.add_argument("--high", type=positive_float, default=4.0, help="highest scale tried")
+    cal.add_argument("--replications", type=replications, help="per evaluation (default 3)")
+    cal.add_argument("--years", type=years, help="default: the scenario's")
+    cal.add_argument("--warmup-days", type=warmup_days, help="default: the scenario's")
+    cal.add_argument("--low", type=SCALE, default=0.25, help="lowest scale tried")
+    cal.add_argument("--high", type=SCALE, default=4.0, help="highest scale tried")
     add_executor_options(cal)
-    cal.add_argument("--out", type=Path, help="output folder (default outputs/calibrate-<name>)")
+    cal.add_argument("--out", type=out_folder,
+                     help="output folder (default outputs/calibrate-<name>)")
     cal.set_defaults(func=calibrate_command, seed=None)
 
 
@@ -47,22 +55,34 @@ def calibrate_command(args: argparse.Namespace) -> int:
     settings = run_settings(args, scenario.run.with_overrides(replications=3))
     if args.replications:
         settings = settings.with_overrides(replications=args.replications)
-    out = args.out or Path("outputs") / f"calibrate-{scenario.name}"
-    out.mkdir(parents=True, exist_ok=True)
-    with open_executor(args.workers, args.scheduler) as executor:
+    if not args.low < args.high:
+        raise UsageError(f"--low must be below --high (got --low {args.low:g} --high "
+                         f"{args.high:g})")
+    check_run_size([scenario], settings.replications, settings.years, settings.warmup_days)
+    held = output(args.out or Path("outputs") / f"calibrate-{scenario.name}", "calibrate")
+    with held, open_executor(args.workers, args.scheduler) as executor:
         result = calibrate(scenario, targets, settings.replications, settings.years,
                            settings.warmup_days, executor, (args.low, args.high),
                            report=lambda line: print(line, file=sys.stderr, flush=True))
-    write_table(out, "calibration", result.table)
-    fitted = {f.service: {"capacity_scale": round(f.scale, 4)} for f in result.fits}
-    parent = args.scenario if args.scenario == "england" else str(Path(args.scenario).resolve())
-    text = (f"# calibrated by `specsim calibrate {args.scenario} --targets {args.targets}`\n"
-            + "\n".join(f"# {f.service}: {f.kpi} {f.observed:g} -> {f.model:.4g} ({f.note})"
-                        for f in result.fits) + "\n"
-            + yaml.safe_dump({"extends": parent, "name": f"{scenario.name}_calibrated",
-                              "services": fitted}, sort_keys=False))
-    write_atomic(out / "calibrated.yaml", text.encode())
+        _write(args, scenario.name, result, held)
+    out = held.path
     print(result.table[["kpi", "scope", "key", "observed", "model_mean", "ci_low", "ci_high",
                         "miss", "within_tolerance"]].to_string(index=False))
     print(f"calibrated scenario: {out / 'calibrated.yaml'}; table: {out / 'calibration.csv'}")
     return 0
+
+
+def _write(args: argparse.Namespace, name: str, result: Calibration, held: OutputFolder) -> None:
+    """The calibration table and the calibrated scenario, committed together."""
+    out = held.staging
+    write_table(out, "calibration", result.table)
+    fitted = {f.service: {"capacity_scale": round(f.scale, 4)} for f in result.fits}
+    parent = args.scenario if args.scenario == "england" else str(Path(args.scenario).resolve())
+    command = f"specsim calibrate {args.scenario} --targets {args.targets}".replace("\n", " ")
+    text = (f"# calibrated by `{command}`\n"
+            + "\n".join(f"# {f.service}: {f.kpi} {f.observed:g} -> {f.model:.4g} ({f.note})"
+                        for f in result.fits) + "\n"
+            + yaml.safe_dump({"extends": parent, "name": f"{name[:52]}_calibrated",
+                              "services": fitted}, sort_keys=False))
+    write_atomic(out / "calibrated.yaml", text.encode())
+    held.commit("calibrate")

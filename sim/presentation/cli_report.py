@@ -2,7 +2,9 @@
 
 `compare` runs through `commands.run_scenarios`, like `specsim run`. Both commands end in
 `build_report`, which reads only the files in the results folder, so a report made after a run
-and one regenerated later from the same folder are the same tables and figures.
+and one regenerated later from the same folder are the same tables and figures. A folder is
+reported on only when its manifest shows every file comes from one complete run
+(`sim.experiment.outputs.verify_results`), and while it is locked.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import time
 from pathlib import Path
 
-from sim.config import load_scenario
+from sim.experiment.outputs import OutputFolder, verify_results
 from sim.presentation import arguments
-from sim.presentation.arguments import EXIT_USAGE, run_settings
-from sim.presentation.commands import RUN_FILES, open_executor, print_run, run_scenarios
+from sim.presentation.arguments import EXIT_USAGE
+from sim.presentation.boundary import output, run_inputs
+from sim.presentation.commands import open_executor, print_run, run_scenarios
 from sim.presentation.report import ResultsError, build_report, build_sweep_report
+
+RUN_RESULTS = ("kpis.parquet", "waits.parquet", "run.json")
+"""What a report of a run or compare folder reads."""
+RUN_WHAT = "the output folder of 'specsim run' or 'specsim compare'"
+SWEEP_RESULTS = ("sweep.parquet", "sweep.json")
+SWEEP_WHAT = "the output folder of 'specsim sweep'"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,21 +35,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                          help="scenario YAML files (or 'england'); omit with --from")
     compare.add_argument("--baseline", help="scenario name to compare against (default: first)")
-    compare.add_argument("--replications", type=arguments.positive_int,
+    compare.add_argument("--replications", type=arguments.replications,
                          help="default: the scenario's run.replications")
     compare.add_argument("--seed", type=arguments.seed, help="master seed")
-    compare.add_argument("--years", type=arguments.positive_float,
-                         help="simulated years after warm-up")
-    compare.add_argument("--warmup-days", type=arguments.non_negative_float, help="warm-up, days")
+    compare.add_argument("--years", type=arguments.years, help="simulated years after warm-up")
+    compare.add_argument("--warmup-days", type=arguments.warmup_days, help="warm-up, days")
     arguments.add_executor_options(compare)
-    compare.add_argument("--out", type=Path, help="output folder (default outputs/compare-<time>)")
-    compare.add_argument("--from", dest="source", type=Path, metavar="DIR",
+    compare.add_argument("--out", type=arguments.out_folder,
+                         help="output folder (default outputs/compare-<time>)")
+    compare.add_argument("--from", dest="source", type=arguments.out_folder, metavar="DIR",
                          help="report on a finished 'specsim run' folder instead of running")
     compare.set_defaults(func=compare_command)
 
     report = subparsers.add_parser(
         "report", help="regenerate tables, figures and report.html from a results folder")
-    report.add_argument("folder", type=Path, metavar="DIR",
+    report.add_argument("folder", type=arguments.out_folder, metavar="DIR",
                         help="a run/compare folder (kpis, waits, run.json) or a sweep folder")
     report.add_argument("--baseline", help="scenario name to compare against")
     report.set_defaults(func=report_command)
@@ -57,31 +65,42 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.source is not None:
         if args.scenarios:
             return _fail("give either SCENARIO files or --from DIR, not both")
-        if not args.source.is_dir():
-            return _fail(f"--from {args.source}: not a folder")
-        out = args.out or args.source
-        if out.resolve() != args.source.resolve():
-            out.mkdir(parents=True, exist_ok=True)
-            for name in RUN_FILES:
-                if (args.source / name).is_file():
-                    shutil.copy2(args.source / name, out / name)
-        return _report(out, args.baseline)
+        return _compare_from(args.source, args.out, args.baseline)
     if not args.scenarios:
         return _fail("compare needs at least one SCENARIO file (or --from DIR)")
-    scenarios = [load_scenario(ref) for ref in args.scenarios]
-    names = [s.name for s in scenarios]
-    if args.baseline is not None and args.baseline not in names:
+    inputs = run_inputs(args, "compare")  # everything checked, nothing written yet
+    if args.baseline is not None and args.baseline not in inputs.names:
         return _fail(f"--baseline: {args.baseline!r} is not a scenario name; allowed: "
-                     f"{', '.join(names)}")
-    out = args.out or Path("outputs") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
-    with open_executor(args.workers, args.scheduler) as executor:
-        finished = run_scenarios(scenarios, run_settings(args, scenarios[0].run), executor, out,
-                                 metadata={"baseline": args.baseline or names[0]})
-    print_run(finished)
-    return _report(out, args.baseline)
+                     f"{', '.join(inputs.names)}")
+    with inputs.output as out, open_executor(args.workers, args.scheduler) as executor:
+        finished = run_scenarios(inputs.scenarios, inputs.settings, executor, out,
+                                 metadata={"baseline": args.baseline or inputs.names[0]})
+        print_run(finished)
+        return _report(out.path, args.baseline)
+
+
+def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
+    """Report on a finished run folder, in place or on a copy of its results in `out`."""
+    manifest = verify_results(source, RUN_RESULTS, RUN_WHAT)
+    out = out or source
+    with output(out, "compare", create=out != source) as folder:
+        if folder.path.resolve() != source.resolve():
+            _copy_results(source, manifest, folder)
+        return _report(folder.path, baseline)
+
+
+def _copy_results(source: Path, manifest: dict, folder: OutputFolder) -> None:
+    for name in manifest["files"]:
+        shutil.copy2(source / name, folder.staging / name)
+    folder.commit("run", {"copied_from": str(source.resolve()),
+                          "source_run_id": manifest.get("run_id")})
+    verify_results(folder.path, RUN_RESULTS, RUN_WHAT)  # the source did not change meanwhile
 
 
 def _report(folder: Path, baseline: str | None) -> int:
+    """Report on a results folder the caller holds locked."""
+    verify_results(folder, RUN_RESULTS, RUN_WHAT)
+    (folder / "report.html").unlink(missing_ok=True)  # never a stale report beside new tables
     try:
         written = build_report(folder, baseline)
     except ResultsError as exc:
@@ -93,13 +112,11 @@ def _report(folder: Path, baseline: str | None) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     folder: Path = args.folder
-    if not folder.is_dir():
-        return _fail(f"report {folder}: not a folder")
-    if (folder / "sweep.json").is_file():
-        try:
+    with output(folder, "report", create=False):
+        if (folder / "sweep.json").is_file():
+            verify_results(folder, SWEEP_RESULTS, SWEEP_WHAT)
+            (folder / "report.html").unlink(missing_ok=True)
             written = build_sweep_report(folder)
-        except ResultsError as exc:
-            return _fail(str(exc))
-        print(f"sweep figures: {folder / 'figures'}/; report: {written['report']}")
-        return 0
-    return _report(folder, args.baseline)
+            print(f"sweep figures: {folder / 'figures'}/; report: {written['report']}")
+            return 0
+        return _report(folder, args.baseline)

@@ -7,6 +7,7 @@ and no command module imports another.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -16,11 +17,13 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.overload import overloaded_units
 from sim.analysis.precision import PrecisionReport, run_to_precision
 from sim.analysis.stats import summarise
 from sim.config import Scenario
 from sim.config.schema import RunSettings
 from sim.experiment.executors import Executor, default_workers, make_executor
+from sim.experiment.outputs import OutputFolder, output_folder
 from sim.experiment.runner import (
     TABLES,
     Progress,
@@ -30,17 +33,14 @@ from sim.experiment.runner import (
     run_tasks,
 )
 from sim.experiment.store import write_json, write_table
+from sim.presentation.arguments import UsageError
+from sim.presentation.boundary import scenario_names
 from sim.presentation.progress import progress_bar
 from sim.presentation.tables import headline_table, print_table
 
 RUN_FILES = (*(f"{name}.{ext}" for name in (*TABLES, "summary") for ext in ("csv", "parquet")),
              "run.json")
 """What `run_scenarios` writes: everything a report is drawn from."""
-
-
-class UsageError(ValueError):
-    """Input the option parser cannot see is wrong (e.g. two scenarios share a name): the
-    command line prints it as one `error:` line and exits with code 2."""
 
 
 @dataclass(frozen=True)
@@ -78,30 +78,33 @@ def open_executor(workers: int | None = None, scheduler: str | Any | None = None
     A scheduler that cannot be reached (or Dask not installed) is a one-line usage error."""
     try:
         return make_executor(workers or default_workers(), scheduler)
-    except (OSError, RuntimeError) as exc:  # distributed raises OSError on a connect timeout
-        raise UsageError(f"--scheduler {scheduler}: {exc}") from None
-
-
-def scenario_names(scenarios: Sequence[Scenario]) -> list[str]:
-    """The scenarios' names, which label every table row and so must differ."""
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise UsageError(f"scenario names must differ (got {names})")
-    return names
+    except Exception as exc:  # distributed raises OSError, TimeoutError, ValueError...
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise UsageError(f"--scheduler {scheduler}: {first}") from None
 
 
 def run_scenarios(scenarios: Sequence[Scenario], settings: RunSettings, executor: Executor,
-                  out: Path, precision: PrecisionGoal | None = None,
+                  out: Path | OutputFolder, precision: PrecisionGoal | None = None,
                   metadata: Mapping[str, Any] | None = None,
                   progress: bool = True) -> FinishedRun:
     """Run `settings.replications` of every scenario (or replications up to a precision goal)
     on `executor`, and write kpis, waits, summary (CSV and Parquet) and run.json to `out`
     (`metadata`: extra run.json entries, e.g. the baseline `compare` reports against).
 
-    Nothing is written before every run has finished, so an interrupted run leaves no tables.
+    `out` is locked for the whole call (an OutputFolder the caller opened, or a folder opened
+    here). Nothing is written before every run has finished, and the tables are then committed
+    whole (`outputs.py`): an interrupted run leaves the previous results, or a folder marked
+    INCOMPLETE, never a mixture.
     """
     scenarios = list(scenarios)
     scenario_names(scenarios)
+    with output_folder(out, "run") as folder:
+        return _run(scenarios, settings, executor, folder, precision, metadata, progress)
+
+
+def _run(scenarios: list[Scenario], settings: RunSettings, executor: Executor,
+         folder: OutputFolder, precision: PrecisionGoal | None,
+         metadata: Mapping[str, Any] | None, progress: bool) -> FinishedRun:
     start = time.perf_counter()
     report = None
     if precision is not None:
@@ -121,13 +124,16 @@ def run_scenarios(scenarios: Sequence[Scenario], settings: RunSettings, executor
     wall = time.perf_counter() - start
 
     summary = summarise(tables.kpis)
+    staging = folder.staging
     for name in TABLES:
-        write_table(out, name, getattr(tables, name))
-    write_table(out, "summary", summary)
+        write_table(staging, name, getattr(tables, name))
+    write_table(staging, "summary", summary)
     meta = run_metadata(scenarios, settings.replications, settings.seed, settings.years,
                         settings.warmup_days, wall, executor.workers)
-    write_json(out / "run.json", {**meta, **(metadata or {})})
-    return FinishedRun(out, scenarios, settings, tables, summary, executor.workers, wall, report)
+    write_json(staging / "run.json", {**meta, **(metadata or {})})
+    folder.commit("run", {"scenarios": [s.name for s in scenarios]})
+    return FinishedRun(folder.path, scenarios, settings, tables, summary, executor.workers, wall,
+                       report)
 
 
 def _progress(show: bool, total: int,
@@ -148,3 +154,14 @@ def print_run(run: FinishedRun) -> None:
     print_table(headline_table(run.summary, run.settings.replications))
     print(f"{run.runs} runs in {run.wall_seconds:.1f} s; results in {run.out}/ (kpis, waits, "
           f"timeseries, units, summary as .csv and .parquet; run.json)")
+    warn_overloads(run)
+
+
+def warn_overloads(run: FinishedRun, most: int = 5) -> None:
+    """One warning per overloaded unit (its queue grows without bound), after the run."""
+    found = overloaded_units(run.tables.units, run.tables.timeseries, run.settings.warmup_days)
+    for overload in found[:most]:
+        print(f"warning: {overload}", file=sys.stderr)
+    if len(found) > most:
+        print(f"warning: and {len(found) - most} more overloaded units (see units.csv: "
+              "utilisation)", file=sys.stderr)
