@@ -109,8 +109,8 @@ def _growth(rate: float, years: float) -> float:
     return math.exp(min(700.0, years * math.log1p(rate)))
 
 
-def referral_issues(scenario: Scenario, years: float, warmup_days: float, file: str,
-                    ) -> list[ConfigIssue]:
+def referral_issues(scenario: Scenario, years: float, warmup_days: float, origins: Origins,
+                    label: str) -> list[ConfigIssue]:
     """Patients one replication would generate (referrals drawn over warm-up and run, and
     waiting lists at the start), and service-group episodes, within the limits."""
     icss, _ = load_geography(scenario.geography)
@@ -124,21 +124,25 @@ def referral_issues(scenario: Scenario, years: float, warmup_days: float, file: 
         if service.initial_waiting_list is not None:
             drawn += service.initial_waiting_list.size
     issues = []
+
+    def add(path: tuple[str, ...], message: str) -> None:
+        issues.append(ConfigIssue(file_for(path, origins, label), ".".join(path), message))
+
     if drawn > MAX_REFERRALS:
-        issues.append(ConfigIssue(file, "services", (
+        add(("services",), (
             f"one replication would generate about {drawn:,.3g} patients over "
             f"{horizon:g} years (incidence x population x growth, plus waiting lists at the "
             f"start); the limit is {MAX_REFERRALS:,}: shorten the run or check "
-            "incidence_per_100k, population and annual_growth")))
+            "incidence_per_100k, population and annual_growth"))
     for gid, group in scenario.service_groups.items():
         peak = group.annual_episodes * _growth(group.annual_growth, horizon)
         if peak > MAX_GROUP_EPISODES:
-            issues.append(ConfigIssue(file, f"service_groups.{gid}.annual_episodes",
-                                      f"would reach {peak:.3g} episodes a year; the limit is "
-                                      f"{MAX_GROUP_EPISODES:g}"))
+            add(("service_groups", gid, "annual_episodes"),
+                f"would reach {peak:.3g} episodes a year over {horizon:g} years; the limit is "
+                f"{MAX_GROUP_EPISODES:g}")
     if scenario.service_groups and population <= 0:
-        issues.append(ConfigIssue(file, "geography.icss", "service groups share episodes by "
-                                  "population, but every ICS has population 0"))
+        add(("geography", "icss"), "service groups share episodes by population, but every "
+                                   "ICS has population 0")
     return issues
 
 
@@ -178,6 +182,5 @@ def bound_issues(scenario: Scenario, origins: Origins, label: str,
     issues += run_issues(scenario.run, origins, label)
     if not issues:
         run = run or scenario.run
-        issues += referral_issues(scenario, run.years, run.warmup_days,
-                                  file_for(("services",), origins, label))
+        issues += referral_issues(scenario, run.years, run.warmup_days, origins, label)
     return issues

@@ -24,7 +24,7 @@ from sim.config.checks import check_scenario, check_values
 from sim.config.errors import ConfigError, Origins, issues_from, model_at
 from sim.config.geography import builtin_dir
 from sim.config.limits import MAX_EXTENDS
-from sim.config.reading import FileReadError, read_yaml
+from sim.config.reading import FileReadError, read_yaml, real_path
 from sim.config.schema import Distribution, Scenario
 
 BUILTIN_BASES = ("england",)
@@ -84,7 +84,7 @@ def _load_raw(
     path = Path(ref)
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
-    path = path.resolve()
+    path = real_path(path)
     label = str(path)
     if label in chain:
         cycle = " -> ".join([*chain[chain.index(label) :], label])
@@ -127,7 +127,7 @@ def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
 def load_scenario(ref: str | Path) -> Scenario:
     """Load, merge and validate one scenario file (or the builtin name `england`)."""
     ref = str(ref)
-    label = ref if ref in BUILTIN_BASES else str(Path(ref).resolve())
+    label = ref if ref in BUILTIN_BASES else str(real_path(ref))
     data, origins = _load_raw(ref, None, ())
     if ref in BUILTIN_BASES:
         data.setdefault("name", ref)

@@ -43,6 +43,15 @@ class FileReadError(ConfigError):
     problem is with the path that named it, not with anything inside."""
 
 
+def real_path(path: str | Path) -> Path:
+    """The absolute, symlink-free path when there is one; else the absolute path (a symlink
+    loop, for one, is then reported when the file is read)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "a special file")
 

@@ -27,7 +27,7 @@ from sim.config.limits import (
     name_problem,
 )
 from sim.config.loader import BUILTIN_BASES, load_scenario
-from sim.config.reading import read_yaml
+from sim.config.reading import read_yaml, real_path
 from sim.config.schema import RunSettings, Scenario
 
 Value = bool | int | float | str
@@ -257,7 +257,7 @@ def _points(spec: SweepFile, label: str) -> list[Point]:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every problem is a ConfigError naming the key."""
-    path = Path(path).resolve()
+    path = real_path(path)
     label = str(path)
     raw = read_yaml(path, label)
     check_values(raw, {}, label, root=SweepFile)

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -67,32 +68,38 @@ if hasattr(os, "register_at_fork"):
 
 
 def _describe(path: Path) -> str:
-    return "a folder" if path.is_dir() else "a file" if path.is_file() else "not a folder"
+    """'a file', 'a device'... for a path that is not a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a broken link"
+    return ("a file" if stat.S_ISREG(mode) else "a device" if stat.S_ISCHR(mode)
+            or stat.S_ISBLK(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a socket")
 
 
-def check_output(out: Path) -> None:
+def check_output(out: Path, option: str = "--out") -> None:
     """Refuse an output location that cannot hold results, without creating anything."""
     out = Path(out)
     if not str(out).strip() or "\x00" in str(out):
-        raise OutputError(f"--out {str(out)!r}: give a folder name")
+        raise OutputError(f"{option} {str(out)!r}: give a folder name")
     try:
         if out.exists() or out.is_symlink():
             if not out.is_dir():
-                raise OutputError(f"--out {out}: is {_describe(out)}, not a folder; give a "
+                raise OutputError(f"{option} {out}: is {_describe(out)}, not a folder; give a "
                                   "folder (it is created if missing)")
             if not os.access(out, os.W_OK | os.X_OK):
-                raise OutputError(f"--out {out}: the folder is not writable")
+                raise OutputError(f"{option} {out}: the folder is not writable")
             return
         parent = out.absolute().parent
-        while not parent.exists():
+        while not parent.exists() and not parent.is_symlink():
             parent = parent.parent
         if not parent.is_dir():
-            raise OutputError(f"--out {out}: cannot be created, {parent} is {_describe(parent)}"
-                              ", not a folder")
+            raise OutputError(f"{option} {out}: cannot be created, {parent} is "
+                              f"{_describe(parent)}, not a folder")
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise OutputError(f"--out {out}: cannot be created, {parent} is not writable")
+            raise OutputError(f"{option} {out}: cannot be created, {parent} is not writable")
     except OSError as exc:
-        raise OutputError(f"--out {out}: {exc.strerror or exc}") from None
+        raise OutputError(f"{option} {out}: {exc.strerror or exc}") from None
 
 
 def _holder(command: str, run_id: str) -> str:
@@ -112,10 +119,11 @@ class OutputFolder:
     """A checked, locked output folder; use with `with`. `staging` is where results are
     written; `commit(kind)` moves them into place (see the module docstring)."""
 
-    def __init__(self, path: Path, command: str, create: bool = True):
+    def __init__(self, path: Path, command: str, create: bool = True, option: str = "--out"):
         self.path = Path(path)
         self.command = command
         self.create = create
+        self.option = option
         self.run_id = uuid.uuid4().hex[:12]
         self._fd: int | None = None
         self._created: Path | None = None
@@ -123,9 +131,9 @@ class OutputFolder:
 
     # -- lifetime ---------------------------------------------------------------------------
     def __enter__(self) -> OutputFolder:
-        check_output(self.path)
+        check_output(self.path, self.option)
         if not self.create and not self.path.is_dir():
-            raise OutputError(f"{self.path}: not a folder")
+            raise OutputError(f"{self.option} {self.path}: no such folder")
         top = next((p for p in [self.path, *self.path.absolute().parents] if p.exists()), None)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -133,7 +141,7 @@ class OutputFolder:
             self._lock()
         except OSError as exc:  # not the lock being held (an OutputError): nothing to undo
             self._remove_created()
-            raise OutputError(f"--out {self.path}: cannot write there "
+            raise OutputError(f"{self.option} {self.path}: cannot write there "
                               f"({exc.strerror or exc})") from None
         self._clean_leftovers()
         return self
@@ -175,7 +183,7 @@ class OutputFolder:
             except BlockingIOError:
                 holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "unknown"
                 os.close(fd)
-                raise OutputError(f"--out {self.path}: in use by another specsim command "
+                raise OutputError(f"{self.option} {self.path}: in use by another specsim command "
                                   f"({holder}); wait for it to finish or choose another "
                                   "--out") from None
             if os.path.exists(path) and os.fstat(fd).st_ino == os.stat(path).st_ino:
@@ -185,7 +193,7 @@ class OutputFolder:
                 _HELD.add(fd)
                 return
             os.close(fd)
-        raise OutputError(f"--out {self.path}: could not take the lock {path}")
+        raise OutputError(f"{self.option} {self.path}: could not take the lock {path}")
 
     def _unlock(self) -> None:
         if self._fd is not None:

@@ -51,8 +51,8 @@ def check_run_size(scenarios: Sequence[Scenario], replications: int, years: floa
     if runs > MAX_RUNS:
         raise UsageError(f"--{label}: {len(scenarios)} scenario(s) x {replications:,} = "
                          f"{runs:,} runs; the limit is {MAX_RUNS:,}")
-    issues = [issue for s in scenarios
-              for issue in referral_issues(s, years, warmup_days, f"scenario {s.name!r}")]
+    issues = [issue for s in scenarios for issue in referral_issues(
+        s, years, warmup_days, {}, f"scenario {s.name!r} with --years {years:g}")]
     if issues:
         raise ConfigError(issues)
 
@@ -65,11 +65,11 @@ def default_out(command: str, names: Sequence[str]) -> Path:
                               else f"{command}-{stamp}")
 
 
-def output(out: Path, command: str, create: bool = True) -> OutputFolder:
+def output(out: Path, command: str, create: bool = True, option: str = "--out") -> OutputFolder:
     """The output location checked now (nothing is created); open it with `with` just before
     the runs start, which creates and locks it."""
-    check_output(out)
-    return OutputFolder(out, command, create)
+    check_output(out, option)
+    return OutputFolder(out, command, create, option)
 
 
 @dataclass

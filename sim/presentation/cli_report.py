@@ -83,7 +83,8 @@ def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
     """Report on a finished run folder, in place or on a copy of its results in `out`."""
     manifest = verify_results(source, RUN_RESULTS, RUN_WHAT)
     out = out or source
-    with output(out, "compare", create=out != source) as folder:
+    option = "--out" if out != source else "--from"
+    with output(out, "compare", create=out != source, option=option) as folder:
         if folder.path.resolve() != source.resolve():
             _copy_results(source, manifest, folder)
         return _report(folder.path, baseline)
@@ -112,7 +113,7 @@ def _report(folder: Path, baseline: str | None) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     folder: Path = args.folder
-    with output(folder, "report", create=False):
+    with output(folder, "report", create=False, option="report"):
         if (folder / "sweep.json").is_file():
             verify_results(folder, SWEEP_RESULTS, SWEEP_WHAT)
             (folder / "report.html").unlink(missing_ok=True)
