@@ -9,6 +9,7 @@ connection however the block ends.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from itertools import islice
@@ -98,6 +99,7 @@ class DaskExecutor(Executor):
             raise RuntimeError("the Dask executor needs dask.distributed: "
                                "pip install 'specsim[dask]'") from None
         if isinstance(scheduler, str):
+            reachable(scheduler)
             self.client = Client(scheduler, timeout="20s")
             self._own = True
         else:
@@ -121,6 +123,19 @@ class DaskExecutor(Executor):
         if self._own:
             self.client.close()
             self._own = False
+
+
+def reachable(address: str, seconds: float = 5.0) -> None:
+    """Refuse at once (OSError) a scheduler whose host does not answer on its port, rather than
+    after the Dask client's 20 s of retries."""
+    rest = address.split("://", 1)[-1]
+    host, _, port = rest.rpartition(":")
+    if not port.isdigit() or not host:
+        return  # not host:port (e.g. inproc://): leave it to Dask
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise OSError(f"cannot reach {address}: {exc.strerror or exc}") from None
 
 
 def make_executor(workers: int = 1, scheduler: str | Any | None = None) -> Executor:

@@ -149,7 +149,7 @@ class OutputFolder:
     def _first_new(self, existing: Path | None) -> Path | None:
         """The outermost folder this call created (removed again if the command fails)."""
         absolute = self.path.absolute()
-        if existing is None or existing == absolute:
+        if existing is None or existing.absolute() == absolute:
             return None
         parts = absolute.relative_to(existing.absolute()).parts
         return existing.absolute() / parts[0]
@@ -321,14 +321,15 @@ def verify_results(folder: Path, needed: Sequence[str], what: str) -> dict[str, 
         raise OutputError(f"{folder / MANIFEST}: not a valid manifest (no file list); run the "
                           "command again")
     run_id = manifest.get("run_id")
+    for name in files:
+        if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
+            raise OutputError(f"{folder / MANIFEST}: not a valid manifest (file {shown(name)})")
     for name in needed:
         if name not in files:
             raise OutputError(f"{folder / name}: not listed in {MANIFEST}, so it is not from "
                               f"run {run_id}; run the command again")
     for name, entry in files.items():  # every file of the run, not only those read
-        if Path(str(name)).name != name or name.startswith("."):
-            raise OutputError(f"{folder / MANIFEST}: not a valid manifest (file {shown(name)})")
-        path = folder / str(name)
+        path = folder / name
         if not path.is_file():
             raise OutputError(f"{path}: listed in {MANIFEST} but missing; run the command again")
         if (not isinstance(entry, dict) or path.stat().st_size != entry.get("bytes")

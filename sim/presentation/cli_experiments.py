@@ -34,9 +34,13 @@ MAX_WINDOW_WEEKS = 520
 
 def precision(text: str) -> float:
     """argparse type for --precision: a relative half-width strictly between 0 and 1."""
-    value = float_between(0.0, 1.0, low_open=True)(text)
+    try:
+        value = float_between(0.0, 1.0, low_open=True)(text)
+    except argparse.ArgumentTypeError:
+        value = 1.0
     if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction below 1, e.g. 0.05 (got {text})")
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1 (not 1), e.g. "
+                                         f"0.05 (got {text[:30]!r})")
     return value
 
 
