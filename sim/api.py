@@ -29,6 +29,7 @@ from sim.config.sweep import load_sweep
 from sim.experiment.executors import make_executor
 from sim.experiment.runner import make_tasks, run_tasks
 from sim.experiment.sweep import SweepReport, run_sweep
+from sim.presentation.boundary import check_run_size
 
 __all__ = ["RunResults", "compare", "load_scenario", "run", "sweep", "sweep_report", "warmup"]
 
@@ -72,6 +73,8 @@ def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int 
     items = _scenarios(scenarios)
     settings = items[0].run.with_overrides(years=years or None, warmup_days=warmup_days,
                                            replications=replications or None, seed=seed)
+    check_run_size(items, max_replications if precision is not None else settings.replications,
+                   settings.years, settings.warmup_days)  # the limits of docs/limits.md
     report = None
     with make_executor(workers, scheduler) as executor:
         if precision is not None:

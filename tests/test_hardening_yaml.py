@@ -133,3 +133,37 @@ def test_names_that_become_paths_are_safe(tmp_path):
     assert_refused(results[len(names) + 2], "up.yaml", "../../x")
     assert_refused(results[len(names) + 3], "up.yaml", "../../x")
     assert {p for p in tmp_path.rglob("*")} == before  # nothing written, anywhere
+
+
+def test_docs_state_every_limit():
+    """docs/limits.md lists each limit with the value the code enforces."""
+    from hardening_helpers import ROOT
+
+    from sim.config import limits
+
+    doc = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
+    stated = {
+        "MAX_FILE_BYTES": f"{limits.MAX_FILE_BYTES // limits.MIB} MB",
+        "MAX_YAML_DEPTH": f"{limits.MAX_YAML_DEPTH} levels",
+        "MAX_YAML_NODES": f"{limits.MAX_YAML_NODES:,}",
+        "MAX_EXTENDS": f"{limits.MAX_EXTENDS} files",
+        "MAX_NUMBER": f"{limits.MAX_NUMBER:g}".replace("+", ""),
+        "MAX_INT_DIGITS": f"{limits.MAX_INT_DIGITS} digits",
+        "MAX_YEARS": f"| {limits.MAX_YEARS:g} |",
+        "MAX_WARMUP_DAYS": f"{limits.MAX_WARMUP_DAYS:,.0f} days",
+        "MAX_REPLICATIONS": f"| {limits.MAX_REPLICATIONS:,} |",
+        "MAX_RUNS": f"| {limits.MAX_RUNS:,} |",
+        "MAX_SCENARIOS": f"| {limits.MAX_SCENARIOS} |",
+        "MAX_SWEEP_POINTS": f"| {limits.MAX_SWEEP_POINTS:,} |",
+        "MAX_SEED": "2^63 - 1",
+        "MAX_WORKERS": f"| {limits.MAX_WORKERS} |",
+        "MAX_REFERRALS": f"| {limits.MAX_REFERRALS:,} |",
+        "MAX_GROUP_EPISODES": f"| {limits.MAX_GROUP_EPISODES:g} |".replace("+", ""),
+    }
+    constants = {n for n in dir(limits) if n.startswith("MAX_")}
+    assert constants == set(stated), "a new limit must be stated in docs/limits.md"
+    assert limits.MAX_SEED == 2**63 - 1
+    for name, text in stated.items():
+        assert text in doc, f"docs/limits.md does not state {name} as {text!r}"
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 130 |"):
+        assert code in doc

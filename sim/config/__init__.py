@@ -1,8 +1,10 @@
 """Configuration: the scenario schema, YAML loading with `extends`, and validation.
 
-Each module imports only those before it: arrangements (the table), schema (the fields), errors
-(one-line issues), geography (the embedded data), checks (cross-references), loader (files,
-`extends`, merge), sweep (sweep files).
+Each module imports only those before it: limits (every limit, docs/limits.md), arrangements
+(the table), schema (the fields), errors (one-line issues), reading (files and YAML within
+bounds), geography (the embedded data), bounds (values within the limits), checks
+(cross-references and bounds), loader (`extends`, merge), sweep (sweep files), targets
+(calibration targets).
 """
 
 from sim.config.errors import ConfigError, ConfigIssue

@@ -181,14 +181,16 @@ class OutputFolder:
             try:
                 _try_lock(fd)
             except BlockingIOError:
-                holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "unknown"
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 300).decode("utf-8", "replace").strip() or "unknown"
                 os.close(fd)
                 raise OutputError(f"{self.option} {self.path}: in use by another specsim command "
                                   f"({holder}); wait for it to finish or choose another "
                                   "--out") from None
             if os.path.exists(path) and os.fstat(fd).st_ino == os.stat(path).st_ino:
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, _holder(self.command, self.run_id).encode(), 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, _holder(self.command, self.run_id).encode())
                 self._fd = fd
                 _HELD.add(fd)
                 return
