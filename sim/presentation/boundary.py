@@ -52,7 +52,7 @@ def check_run_size(scenarios: Sequence[Scenario], replications: int, years: floa
         raise UsageError(f"--{label}: {len(scenarios)} scenario(s) x {replications:,} = "
                          f"{runs:,} runs; the limit is {MAX_RUNS:,}")
     issues = [issue for s in scenarios for issue in referral_issues(
-        s, years, warmup_days, {}, f"scenario {s.name!r} with --years {years:g}")]
+        s, years, warmup_days, {}, f"scenario {s.name!r} run for {years:g} years")]
     if issues:
         raise ConfigError(issues)
 
