@@ -187,3 +187,14 @@ def test_list_design_gets_no_heatmap(tmp_path) -> None:
     assert any(name.startswith("heatmap") for name in
                sweep_figures.sweep_figures(grid, tmp_path / "grid", kpis=("wait_p92_days",)))
     plt.close("all")
+
+
+def test_headline_axes_stay_within_the_kpis_bounds(results) -> None:
+    """A margin must not show a negative count or a share above 100% (catalogue bounds)."""
+    fig = figures.headline_panel(results, kpis=("boundary_crossings_per_patient",
+                                                "pct_within_18_weeks", "wait_p92_days"))
+    crossings, within, p92 = (ax.get_xlim() for ax in fig.axes[:3])
+    assert -0.05 * crossings[1] <= crossings[0] < 0  # 0 (small_ics) shown, nothing far below
+    assert within[1] <= 101.0 and within[1] - within[0] >= 2.0
+    assert p92[0] >= -0.05 * p92[1]
+    plt.close(fig)

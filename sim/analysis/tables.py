@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.analysis.compare import paired_differences
 from sim.analysis.stats import summarise
-from sim.model.kpi_catalogue import format_interval, ids
+from sim.model.kpi_catalogue import KPIS, format_interval, ids
 
 # MODEL_SPEC section 5, overall scope, in the order of the spec's table (= catalogue order).
 REPORT_KPIS = ids()
@@ -59,10 +59,12 @@ def comparison_table(kpis: pd.DataFrame, baseline: str,
 
 
 def wide_table(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Rows KPIs, columns scenarios (mean [CI]) then differences to the baseline."""
+    """Rows KPIs (id, then what a planner calls it, with its unit), columns scenarios
+    (mean [CI]) then differences to the baseline."""
     scenarios = list(dict.fromkeys(table.scenario))
     out = table.pivot(index="kpi", columns="scenario", values="estimate")
     out = out.reindex(index=list(dict.fromkeys(table.kpi)), columns=scenarios)
+    out.insert(0, "measure", [KPIS[k].table_label if k in KPIS else k for k in out.index])
     for scenario in scenarios:
         if scenario == baseline:
             continue
@@ -76,7 +78,7 @@ def to_markdown(table: pd.DataFrame, baseline: str, note: str = "") -> str:
     """The wide table as GitHub Markdown, with a legend for the significance mark."""
     wide = wide_table(table, baseline)
     lines = ["| " + " | ".join(wide.columns) + " |",
-             "| " + " | ".join(["---"] + ["---:"] * (len(wide.columns) - 1)) + " |"]
+             "| " + " | ".join(["---", "---"] + ["---:"] * (len(wide.columns) - 2)) + " |"]
     for _, row in wide.iterrows():
         lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
     legend = (f"\nMean [95% CI] across replications; differences are paired (common random "

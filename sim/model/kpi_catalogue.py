@@ -51,6 +51,12 @@ class Kpi:
         return f"{self.label} ({self.display_unit})" if self.display_unit else self.label
 
     @property
+    def table_label(self) -> str:
+        """The label of a table row, whose cells carry their own £: 'Mean wait (days)',
+        'Total cost'."""
+        return self.label if self.money else self.axis_label
+
+    @property
     def money(self) -> bool:
         return self.unit == "GBP"
 

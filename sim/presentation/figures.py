@@ -100,10 +100,13 @@ def _keep_within_bounds(ax: Axes, kpi: str) -> None:
     lower, upper = (b * row.scale for b in row.bounds)
     low, high = ax.get_xlim()
     pad = 0.01 * (upper - lower) if math.isfinite(upper) else 0.03 * (high - lower)
+    centre = (low + high) / 2
     high = min(high, upper + pad)
     low = max(low, lower - pad)
-    if math.isfinite(upper) and high - low < 2 * pad:  # every value at the upper bound
-        low = high - 5 * pad
+    if math.isfinite(upper) and high - low < 2 * pad:  # every value at one bound: show 4%
+        nearer_upper = upper - centre < centre - lower
+        low = upper - 4 * pad if nearer_upper else lower - pad
+        high = upper + pad if nearer_upper else lower + 4 * pad
     ax.set_xlim(low, high)
 
 

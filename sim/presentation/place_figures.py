@@ -12,6 +12,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
 
 from sim.model.kpi_catalogue import format_number
 from sim.model.kpis import WAIT_STANDARD_DAYS
@@ -101,6 +102,8 @@ def unit_volume(res: ResultsFolder) -> Figure:
                 ax.plot([minimum, minimum], [i - 0.42, i + 0.42], color="black", lw=1.4,
                         label="minimum volume" if i == 0 else None)
     ax.set_xscale("log")
+    for axis_ticks in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):
+        axis_ticks(LogFormatter(labelOnlyBase=False))  # 60, 100, 200: not 6×10¹
     ax.set_yticks(range(len(services)), [res.service_name(s) for s in services])
     ax.set_ylim(len(services) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)

@@ -80,7 +80,7 @@ def _table(frame: pd.DataFrame) -> str:
 CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 color:#222}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1.5rem}
 td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}img{max-width:100%}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}img{max-width:100%}
 figure{margin:1.5rem 0}figcaption{font-size:.85rem;color:#555}.note{font-size:.8rem;color:#555}"""
 
 
