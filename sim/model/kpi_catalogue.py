@@ -68,6 +68,7 @@ class Kpi:
 def _patient(id: str, label: str, unit: str, direction: Direction, *,
              display_unit: str | None = None, bounds: tuple[float, float] = NON_NEGATIVE,
              headline: int = 0) -> Kpi:
+    """A patient KPI: reported overall, per service and per home ICS; shown in its own unit."""
     return Kpi(id, "patient", label, unit, direction, PATIENT_SCOPES, bounds=bounds,
                display_unit=unit if display_unit is None else display_unit, headline=headline)
 
