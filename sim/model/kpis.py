@@ -20,31 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.model import kpi_catalogue
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
 
 COLUMNS = ["scope", "key", "kpi", "value"]
 WAIT_STANDARD_DAYS = 126.0  # 18 weeks
 
-PATIENT_KPIS = (
-    "referrals", "treated", "waiting_at_end", "unmet_need", "managed_locally",
-    "wait_mean_days", "wait_p50_days", "wait_p92_days", "pct_within_18_weeks",
-    "pathway_days_mean", "pct_treated_below_min_volume", "adverse_per_1000",
-    "boundary_crossings_per_patient", "handover_delay_days_mean", "travel_km_mean",
-    "pct_displaced",
-)
-COST_KPIS = (
-    "cost_activity_gbp", "cost_provider_gbp", "cost_admin_gbp", "cost_travel_gbp",
-    "cost_adverse_gbp", "cost_total_gbp", "cost_per_treated_gbp",
-)
-SYSTEM_KPIS = (
-    "units_active", "unit_volume_median", "utilisation", "wait_p92_cv_between_ics",
-    "access_rate_cv_between_ics", "budget_variance_gbp", "p_overspend",
-)
-HEADLINE_KPIS = (
-    "wait_mean_days", "wait_p92_days", "pct_within_18_weeks", "units_active",
-    "pct_treated_below_min_volume", "adverse_per_1000", "boundary_crossings_per_patient",
-    "travel_km_mean", "cost_total_gbp", "wait_p92_cv_between_ics",
-)
+# What each KPI is (label, unit, bounds, headline, cost part) lives in the catalogue; the
+# groups of MODEL_SPEC section 5, in its order, are read from there.
+PATIENT_KPIS = kpi_catalogue.ids("patient")
+COST_KPIS = kpi_catalogue.ids("cost")
+SYSTEM_KPIS = kpi_catalogue.ids("system")
+HEADLINE_KPIS = kpi_catalogue.HEADLINE_KPIS
 
 
 def _mean(x: np.ndarray) -> float:

@@ -1,8 +1,9 @@
 """One self-contained HTML report a planner can e-mail: figures embedded as base64 PNG, the
 comparison table, scenario descriptions, the inputs that differ, assumptions, seed, versions.
 
-`build_report(folder, baseline)` reads only stored results (kpis, waits, run.json), so the
-same call serves `specsim compare` after its runs and `specsim report` without re-running.
+`build_report(folder, baseline)` reads only stored results (kpis, waits, run.json: see
+`results_folder`), so the same call serves `specsim compare` after its runs and `specsim report`
+without re-running.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ import pandas as pd
 from sim.analysis.compare import paired_differences
 from sim.analysis.tables import comparison_table, to_markdown, wide_table
 from sim.experiment.store import write_atomic
-from sim.presentation.figures import FIGURES, Results, report_figures, sweep_figures
+from sim.presentation.figures import FIGURES, report_figures
+from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results
+from sim.presentation.sweep_figures import sweep_figures
 
 ASSUMPTIONS = (
-    "Means with t-based 95% confidence intervals across replications.",
+    "Means with t-based 95% confidence intervals across replications, cut at the values a KPI "
+    "can take (a wait is not negative, a share not above 100%); P(overspend) has a Wilson "
+    "interval.",
     "Differences are paired: replication r of every scenario sees the same patients (common "
     "random numbers), so the difference CI excludes noise the scenarios share.",
     "Counts follow the cohort referred after the warm-up; waits, outcomes, travel, volumes and "
@@ -35,28 +40,6 @@ ASSUMPTIONS = (
     "18 weeks (126 days).",
 )
 SKIP_INPUTS = ("geography.icss", "geography.providers")
-
-
-class ResultsError(ValueError):
-    """A results folder lacks a file or a scenario the report needs."""
-
-
-def load_results(folder: Path, baseline: str | None = None) -> Results:
-    """The stored tables of a run/compare folder; the baseline defaults to the first scenario."""
-    missing = [n for n in ("kpis.parquet", "waits.parquet", "run.json")
-               if not (folder / n).is_file()]
-    if missing:
-        raise ResultsError(f"{folder}: missing {', '.join(missing)} (expected the output folder "
-                           "of 'specsim run' or 'specsim compare')")
-    kpis = pd.read_parquet(folder / "kpis.parquet")
-    waits = pd.read_parquet(folder / "waits.parquet")
-    meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    names = [str(n) for n in pd.unique(kpis.scenario)]
-    chosen = baseline or meta.get("baseline") or names[0]
-    if chosen not in names:
-        raise ResultsError(f"{folder}: baseline {chosen!r} is not a scenario here; allowed: "
-                           f"{', '.join(names)}")
-    return Results(kpis, waits, meta, chosen)
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
@@ -97,11 +80,11 @@ def _table(frame: pd.DataFrame) -> str:
 CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 color:#222}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1.5rem}
 td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}img{max-width:100%}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}img{max-width:100%}
 figure{margin:1.5rem 0}figcaption{font-size:.85rem;color:#555}.note{font-size:.8rem;color:#555}"""
 
 
-def render_html(res: Results, table: pd.DataFrame, figures: dict[str, list[Path]]) -> str:
+def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list[Path]]) -> str:
     """The report as one HTML string (no external files, scripts or fonts)."""
     meta = res.meta
     title = f"specsim comparison: {', '.join(res.names)}"
