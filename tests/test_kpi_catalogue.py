@@ -57,7 +57,8 @@ def test_values_lie_within_their_bounds(tiny_kpis) -> None:
 
 
 def test_groups_headline_and_cost_parts_come_from_the_catalogue() -> None:
-    assert (*kpis.PATIENT_KPIS, *kpis.COST_KPIS, *kpis.SYSTEM_KPIS) == tuple(KPIS)
+    assert (*kpis.PATIENT_KPIS, *kpis.WAITING_KPIS, *kpis.COST_KPIS,
+            *kpis.SYSTEM_KPIS) == tuple(KPIS)
     assert kpis.HEADLINE_KPIS == HEADLINE_KPIS and len(HEADLINE_KPIS) == 10
     assert HEADLINE_KPIS[:2] == ("wait_mean_days", "wait_p92_days")  # panel (a) order
     assert COST_TOTAL not in COST_PARTS and "cost_per_treated_gbp" not in COST_PARTS

@@ -24,11 +24,11 @@ from sim.config.sweep import apply
 from sim.config.targets import Target
 from sim.experiment.executors import Executor
 from sim.experiment.runner import make_tasks, run_tasks
+from sim.model.kpi_catalogue import CALIBRATION_KPIS
 
 # KPIs a capacity scale can be fitted to, in order of preference (the first one a service
 # has a target for is fitted; the others are checked)
-FITTABLE = ("waiting_list_end", "incomplete_pct_within_standard", "incomplete_median_wait_days",
-            "incomplete_p92_wait_days", "wait_mean_days", "utilisation")
+FITTABLE = CALIBRATION_KPIS
 
 Report = Callable[[str], None]
 

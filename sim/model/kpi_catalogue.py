@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-Group = Literal["patient", "cost", "system"]
+Group = Literal["patient", "waiting", "cost", "system"]
 Direction = Literal["higher_is_better", "higher_is_worse", "neutral"]
 Scope = Literal["overall", "service", "ics", "commissioner", "unit"]
 
@@ -25,6 +25,7 @@ NON_NEGATIVE = (0.0, INF)
 # where a KPI appears (`replication_kpis`): patient KPIs are also broken down by home ICS
 PATIENT_SCOPES: tuple[Scope, ...] = ("overall", "service", "ics")
 SYSTEM_SCOPES: tuple[Scope, ...] = ("overall", "service")
+WAITING_SCOPES: tuple[Scope, ...] = ("overall", "service", "ics", "commissioner")
 _MONEY_STEPS = ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
 
 
@@ -44,6 +45,7 @@ class Kpi:
     headline: int = 0  # position among the headline KPIs (panel (a), run table); 0: not one
     cost_part: bool = False  # one of the parts that add up to cost_total_gbp
     indicator: bool = False  # 0/1 per replication: the mean is a probability (Wilson CI)
+    calibration_rank: int = 0  # preference when fitting a capacity scale to it; 0: never
 
     @property
     def axis_label(self) -> str:
@@ -80,6 +82,14 @@ def _cost(id: str, label: str, *, part: bool = True, headline: int = 0,
                scale=1e-6, cost_part=part, headline=headline)
 
 
+def _waiting(id: str, label: str, unit: str, direction: Direction, *,
+             bounds: tuple[float, float] = NON_NEGATIVE, headline: int = 0,
+             calibration_rank: int = 0) -> Kpi:
+    """A waiting-list snapshot KPI: overall, per service, per home ICS, per commissioner."""
+    return Kpi(id, "waiting", label, unit, direction, WAITING_SCOPES, bounds=bounds,
+               display_unit=unit, headline=headline, calibration_rank=calibration_rank)
+
+
 PERCENT = (0.0, 100.0)
 CATALOGUE: tuple[Kpi, ...] = (
     # patient: counts follow the cohort referred after the warm-up (kpis.py docstring)
@@ -93,7 +103,7 @@ CATALOGUE: tuple[Kpi, ...] = (
     _patient("wait_p50_days", "Median wait", "days", "higher_is_worse"),
     _patient("wait_p92_days", "92nd percentile wait", "days", "higher_is_worse", headline=2),
     _patient("pct_within_18_weeks", "Treated within 18 weeks", "%", "higher_is_better",
-             bounds=PERCENT, headline=3),
+             bounds=PERCENT),
     _patient("pathway_days_mean", "Mean pathway length", "days", "higher_is_worse"),
     _patient("pct_treated_below_min_volume", "Treated below min. volume", "%",
              "higher_is_worse", bounds=PERCENT, headline=5),
@@ -104,15 +114,35 @@ CATALOGUE: tuple[Kpi, ...] = (
     _patient("handover_delay_days_mean", "Mean hand-over delay", "days", "higher_is_worse"),
     _patient("travel_km_mean", "Mean travel", "km", "higher_is_worse", headline=8),
     _patient("pct_displaced", "Not at nearest unit", "%", "higher_is_worse", bounds=PERCENT),
+    _patient("time_to_bed_mean_days", "Mean time to a bed (emergency)", "days",
+             "higher_is_worse"),
+    _patient("emergency_transfers_per_patient", "Transfers out (emergency)", "per patient",
+             "higher_is_worse"),
+    _patient("emergency_extra_km_mean", "Extra km beyond the nearest unit (emergency)", "km",
+             "higher_is_worse"),
+    # the waiting list at the end of the window (incomplete pathways, as NHS England publishes
+    # RTT); monthly in `timeseries`
+    _waiting("waiting_list_end", "Waiting list", "patients", "higher_is_worse",
+             calibration_rank=1),
+    _waiting("incomplete_median_wait_days", "Median wait so far (waiting list)", "days",
+             "higher_is_worse", calibration_rank=3),
+    _waiting("incomplete_p92_wait_days", "92nd percentile wait so far", "days",
+             "higher_is_worse", calibration_rank=4),
+    _waiting("incomplete_pct_within_standard", "Waiting list within standard", "%",
+             "higher_is_better", bounds=PERCENT, headline=3, calibration_rank=2),
+    _waiting("waiting_over_52_weeks", "Waiting over 52 weeks", "patients", "higher_is_worse"),
     # cost: GBP over the whole window after the warm-up
     _cost("cost_activity_gbp", "Activity cost"),
     _cost("cost_provider_gbp", "Provider fixed cost"),
     _cost("cost_admin_gbp", "Commissioning admin", scopes=(*SYSTEM_SCOPES, "commissioner")),
     _cost("cost_travel_gbp", "Travel cost"),
     _cost("cost_adverse_gbp", "Adverse-outcome cost"),
+    _cost("cost_service_groups_gbp", "Service groups (cohorts)", scopes=("overall",)),
     _cost("cost_total_gbp", "Total cost", part=False, headline=9),
     Kpi("cost_per_treated_gbp", "cost", "Cost per treated patient", "GBP", "higher_is_worse",
         SYSTEM_SCOPES, display_unit="£"),
+    Kpi("cost_per_year_gbp", "cost", "Cost per year", "GBP", "higher_is_worse",
+        SYSTEM_SCOPES, display_unit="£bn", scale=1e-9),
     # system
     Kpi("units_active", "system", "Active units", "units", "neutral", SYSTEM_SCOPES,
         display_unit="count", headline=4),
@@ -142,6 +172,9 @@ def ids(group: Group | None = None) -> tuple[str, ...]:
 HEADLINE_KPIS: tuple[str, ...] = tuple(
     k.id for k in sorted((k for k in CATALOGUE if k.headline), key=lambda k: k.headline))
 COST_PARTS: tuple[str, ...] = tuple(k.id for k in CATALOGUE if k.cost_part)
+CALIBRATION_KPIS: tuple[str, ...] = tuple(
+    k.id for k in sorted((k for k in CATALOGUE if k.calibration_rank),
+                         key=lambda k: k.calibration_rank))
 COST_TOTAL = "cost_total_gbp"  # the KPI the cost parts add up to (an invariant checks it)
 
 

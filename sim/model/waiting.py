@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.model import kpi_catalogue
 from sim.model.calendar import month_ends
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
 
 OVER_52_WEEKS_DAYS = 364.0
-INCOMPLETE_KPIS = ("waiting_list_end", "incomplete_median_wait_days", "incomplete_p92_wait_days",
-                   "incomplete_pct_within_standard", "waiting_over_52_weeks")
+# waiting_list_end, incomplete median and p92, within standard, over 52 weeks (that order)
+INCOMPLETE_KPIS = kpi_catalogue.ids("waiting")
 
 
 def clock_stops(res: RunResult) -> np.ndarray:
