@@ -1199,6 +1199,14 @@ def budget_markdown(rows: Sequence[tuple[object, ...]]) -> str:
         lines.append(f"| {label} | {len(part)} | {m(d)} | {m(t - d)} | {m(t)} |")
     lines.append(f"| **total** | {len(rows)} | **{m(deleg)}** | {m(total - deleg)} |"
                  f" **{m(total)}** |")
+    lines += ["", "| programme of care | delegable GBP m | retained GBP m | total GBP m |",
+              "| --- | --- | --- | --- |"]
+    programmes: dict[str, list[float]] = {}
+    for r in rows:
+        acc = programmes.setdefault(str(r[2]), [0.0, 0.0])
+        acc[0 if r[3] else 1] += float(r[7])
+    for prog, (d, k) in sorted(programmes.items(), key=lambda kv: -sum(kv[1])):
+        lines.append(f"| {prog} | {m(d)} | {m(k)} | {m(d + k)} |")
     lines.append("")
     lines.append(f"Total {m(total)} against {m(BUDGET_TARGET_GBP)} ({100 * (total / BUDGET_TARGET_GBP - 1):+.1f} %);"
                  f" delegable {m(deleg)} against about {m(DELEGATED_TARGET_GBP)}"
