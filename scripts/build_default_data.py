@@ -721,20 +721,6 @@ def build_network(
 # --------------------------------------------------------------------------------------------
 
 
-def adverse_probability(outcome: dict, volume: float) -> float:
-    """p(v) = p_floor + (p_ceiling - p_floor) / (1 + (v / v_half) ** k), as in the model."""
-    span = outcome["p_ceiling"] - outcome["p_floor"]
-    return outcome["p_floor"] + span / (1.0 + (max(volume, 0.0) / outcome["v_half"]) ** outcome["k"])
-
-
-def specialised_demand(svc: dict, points: Sequence[DemandPoint], access_rate: float
-                       ) -> list[float]:
-    """Patients per year per demand point reaching the specialised stage and accepted, day 0."""
-    accepted = svc["urgent_share"] + (1.0 - svc["urgent_share"]) * access_rate
-    return [i.population * svc["incidence_per_100k"] / 1e5 * (1.0 - svc["local_management_share"])
-            * accepted for i in points]
-
-
 @dataclass(frozen=True)
 class DemandPoint:
     """Where part of an ICS's population is taken to live, for catchments only."""
@@ -743,6 +729,21 @@ class DemandPoint:
     lat: float
     lon: float
     population: float
+
+
+def adverse_probability(outcome: dict, volume: float) -> float:
+    """p(v) = p_floor + (p_ceiling - p_floor) / (1 + (v / v_half) ** k), as in the model."""
+    span = outcome["p_ceiling"] - outcome["p_floor"]
+    ratio = max(volume, 0.0) / outcome["v_half"]
+    return outcome["p_floor"] + span / (1.0 + ratio ** outcome["k"])
+
+
+def specialised_demand(svc: dict, points: Sequence[DemandPoint], access_rate: float
+                       ) -> list[float]:
+    """Patients per year per demand point reaching the specialised stage and accepted, day 0."""
+    accepted = svc["urgent_share"] + (1.0 - svc["urgent_share"]) * access_rate
+    return [i.population * svc["incidence_per_100k"] / 1e5 * (1.0 - svc["local_management_share"])
+            * accepted for i in points]
 
 
 def demand_points(icss: Sequence[Ics], providers: Sequence[Provider]) -> list[DemandPoint]:
@@ -810,9 +811,9 @@ def size_units(
     else:
         slots = [max(1, math.ceil(x / target)) for x in load]
         basis = "derived"
-        source = (f"derived: day-0 demand of the demand points nearest to the unit x (mean treatment"
-                  f" {treat:g} days + p(volume) x {outcome['extra_days']:g} adverse days) / 365"
-                  f" / target utilisation {target:g}, rounded up (CAPACITY_RULE)")
+        source = (f"derived: day-0 demand of the demand points nearest to the unit x (mean"
+                  f" treatment {treat:g} days + p(volume) x {outcome['extra_days']:g} adverse"
+                  f" days) / 365 / target utilisation {target:g}, rounded up (CAPACITY_RULE)")
     if sn.spec.designated:
         slots, volume, load = pool_city_clusters(units, slots, volume, load, by_code)
         source += ("; designated units of one city (within"
@@ -1030,7 +1031,8 @@ def _waiting_list(sid: str, svc: dict, flow: float, rtt: dict[str, dict[str, str
         name = {"cardiac_surgery": "Cardiothoracic Surgery Service",
                 "neurosurgery": "Neurosurgical Service"}[sid]
         r = rtt[name]
-        stops = float(r["completed_admitted_in_month"]) + float(r["completed_non_admitted_in_month"])
+        stops = (float(r["completed_admitted_in_month"])
+                 + float(r["completed_non_admitted_in_month"]))
         scale = flow / 12 / stops
         size = round(float(r["incomplete_pathways"]) * scale)
         return WaitingList(
@@ -1208,7 +1210,8 @@ def budget_markdown(rows: Sequence[tuple[object, ...]]) -> str:
     for prog, (d, k) in sorted(programmes.items(), key=lambda kv: -sum(kv[1])):
         lines.append(f"| {prog} | {m(d)} | {m(k)} | {m(d + k)} |")
     lines.append("")
-    lines.append(f"Total {m(total)} against {m(BUDGET_TARGET_GBP)} ({100 * (total / BUDGET_TARGET_GBP - 1):+.1f} %);"
+    lines.append(f"Total {m(total)} against {m(BUDGET_TARGET_GBP)}"
+                 f" ({100 * (total / BUDGET_TARGET_GBP - 1):+.1f} %);"
                  f" delegable {m(deleg)} against about {m(DELEGATED_TARGET_GBP)}"
                  f" ({100 * (deleg / DELEGATED_TARGET_GBP - 1):+.1f} %); paid at cost"
                  f" (high-cost drugs and devices) {m(at_cost)} = {100 * at_cost / total:.1f} % of"
