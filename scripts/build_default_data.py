@@ -95,12 +95,13 @@ CAPACITY_RULE = (
     "own future demand. Demand per ICS = mid-2024 population x incidence x (1 - local management\n"
     "share) x national accepted share (urgent + (1 - urgent) x 0.97), spread over the ICS's\n"
     "acute trusts in proportion to their Type 1 A&E emergency admissions (demand points finer\n"
-    "than the 42 ICS points). Each point's demand goes to its nearest unit (for major trauma:\n"
-    "adults to the nearest adult-capable centre, children, 2.6 %, to the nearest child-capable\n"
-    "one). Offered load = volume / 365 x (mean treatment\n"
-    "days + p(volume) x adverse extra days), plus escalations to the nearest national centre.\n"
-    "Derived: slots = ceil(load / target_utilisation). Cited total: the national total split\n"
-    "in proportion to the loads (largest remainder, at least 1)."
+    "than the 42 ICS points). Each point's demand goes to its nearest unit (major trauma: adults\n"
+    "to the nearest adult-capable centre, children, 2.6 %, to the nearest child-capable one).\n"
+    "Offered load = volume / 365 x (mean treatment days + p(volume) x adverse extra days), plus\n"
+    "escalations to the nearest national centre. Derived: slots = ceil(load / target\n"
+    "utilisation). Cited total: the national total split in proportion to the loads (largest\n"
+    "remainder, at least 1). Designated units within 15 km of each other (one city, same age\n"
+    "group) share the city's slots by their number of named units."
 )
 
 
