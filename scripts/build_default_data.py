@@ -18,6 +18,8 @@ Outputs (all under ``sim/data/england/``):
   exists (``designation: cited``); elsewhere a deterministic population-weighted greedy p-median
   placement (``designation: illustrative``, rule in ``NETWORK_RULE``). Every unit has explicit
   ``slots``.
+* ``demand_points.csv``: each ICS's population spread over its acute trusts (by Type 1 A&E
+  emergency admissions), the catchment geography used for capacity.
 * ``capacity.csv``: how each unit's slots were derived (cited national totals split by
   catchment, or day-0 demand at the target utilisation).
 * ``waiting_lists.csv``: the starting waiting list of every service (raw RTT figures, scale,
@@ -724,9 +726,10 @@ def build_network(
 
 @dataclass(frozen=True)
 class DemandPoint:
-    """Where part of an ICS's population is taken to live, for catchments only."""
+    """Where part of an ICS's population is taken to live (capacity catchments)."""
 
     ics: str
+    trust: str
     lat: float
     lon: float
     population: float
@@ -760,9 +763,9 @@ def demand_points(icss: Sequence[Ics], providers: Sequence[Provider]) -> list[De
         hosts = [p for p in providers if p.icb_code == i.code and p.kind == "acute" and p.size]
         total = sum(p.size for p in hosts)
         if not total:
-            points.append(DemandPoint(i.code, i.lat, i.lon, float(i.population)))
+            points.append(DemandPoint(i.code, "", i.lat, i.lon, float(i.population)))
             continue
-        points += [DemandPoint(i.code, p.lat, p.lon, i.population * p.size / total)
+        points += [DemandPoint(i.code, p.code, p.lat, p.lon, i.population * p.size / total)
                    for p in sorted(hosts, key=lambda p: p.code)]
     return points
 
@@ -1288,6 +1291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if {sn.spec.service for sn in network} != set(services):
         raise ValueError("network services differ from services.yaml")
     points = demand_points(icss, providers)
+    write_csv(
+        out / "demand_points.csv",
+        ["ics", "trust", "lat", "lon", "population"],
+        ([d.ics, d.trust, d.lat, d.lon, f"{d.population:.1f}"] for d in points),
+    )
     for sn in network:
         size_units(sn, services[sn.spec.service], points, by_code, access_rate)
     (out / "network.yaml").write_text(network_yaml(network), encoding="utf-8")
