@@ -88,6 +88,7 @@ class _Frames:
             adverse=r.adverse[started], km=r.km[started], displaced=r.displaced[started],
             variable=variable[svc], extra=extra_cost[svc] * r.adverse[started],
             emergency=p.emergency[started], transfers=r.transfers[started],
+            to_bed=r.start[started] - r.decision[started],
             extra_km=r.km[started] - nearest_km[svc, p.ics[started]],
         )
         esc = r.escalated & (r.esc_start >= w) & (r.esc_start < t)
@@ -144,7 +145,7 @@ def _patient_kpis(f: _Frames) -> dict[str, float]:
         "boundary_crossings_per_patient": _mean(d.crossings.to_numpy(dtype=float)),
         "handover_delay_days_mean": _mean(d.handover.to_numpy()),
         "travel_km_mean": _mean(t.km.to_numpy()),
-        "time_to_bed_mean_days": _mean(t.wait.to_numpy()[t.emergency.to_numpy()]),
+        "time_to_bed_mean_days": _mean(t.to_bed.to_numpy()[t.emergency.to_numpy()]),
         "emergency_transfers_per_patient": _mean(
             t.transfers.to_numpy(dtype=float)[t.emergency.to_numpy()]),
         "emergency_extra_km_mean": _mean(t.extra_km.to_numpy()[t.emergency.to_numpy()]),

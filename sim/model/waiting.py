@@ -34,13 +34,21 @@ def clock_stops(res: RunResult) -> np.ndarray:
 
 
 class WaitingList:
-    """Month-end snapshots of one replication's incomplete pathways."""
+    """Month-end snapshots of one replication's incomplete pathways.
+
+    Elective patients wait from referral (RTT). Emergency admissions are not RTT pathways: they
+    are on the list only of an emergency service (every referral on the emergency pathway:
+    major trauma, PICU), waiting from the decision to admit to a bed (time to a bed)."""
 
     def __init__(self, res: RunResult):
         net = res.network
         p = res.patients
         self.res = res
-        self.referral = p.referral
+        emergency_service = np.array([sn.spec.emergency_share >= 1.0 for sn in net.services])
+        on_list = ~p.emergency | emergency_service[p.service]
+        clock = np.where(p.emergency, res.records.decision, p.referral)
+        # not on the list: a clock that never starts
+        self.clock_start = np.where(on_list & ~np.isnan(clock), clock, np.inf)
         self.stop = clock_stops(res)
         self.service = p.service
         self.ics = p.ics
@@ -50,8 +58,8 @@ class WaitingList:
 
     def snapshot(self, day: float) -> pd.DataFrame:
         """Everyone waiting at `day`, with their wait so far."""
-        waiting = (self.referral <= day) & (self.stop > day)
-        age = day - self.referral[waiting]
+        waiting = (self.clock_start <= day) & (self.stop > day)
+        age = day - self.clock_start[waiting]
         return pd.DataFrame({
             "service": self.service[waiting], "ics": self.ics[waiting],
             "commissioner": self.commissioner[waiting], "age": age,
