@@ -217,7 +217,7 @@ DESIGNATED_LABELS: dict[str, str] = {
 
 #: One unit per trust (the schema allows one unit per provider and service). Set to False to
 #: emit one unit per named designated unit (needs a schema that allows several per provider).
-ONE_UNIT_PER_TRUST = True
+ONE_UNIT_PER_TRUST = False
 
 
 @dataclass(frozen=True)
@@ -682,8 +682,9 @@ def designated_units(service: str, listed: Sequence[DesignatedUnit]) -> list[Uni
         category = "all" if "all" in cats or {"adult", "children"} <= cats else cats.pop()
         units.append(Unit(trust, designation="cited", category=category,
                           name=" + ".join(r.name for r in rows)))
-    if not ONE_UNIT_PER_TRUST:
-        raise NotImplementedError("one unit per named unit needs a schema change")
+    if not ONE_UNIT_PER_TRUST:  # one unit per named designated unit (distinct `name`s)
+        return [Unit(d.trust, designation="cited", category=d.category, name=d.name)
+                for trust in sorted(by_trust) for d in by_trust[trust]]
     return units
 
 

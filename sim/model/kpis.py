@@ -256,9 +256,8 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
         })
     rows.extend(WaitingList(res).kpis(res.horizon))  # incomplete pathways at the end
     for u, spec in enumerate(net.units):
-        sid = net.services[spec.service].id
         slot = res.unit_slot_area[u]
-        add("unit", f"{sid}/{spec.provider}", {
+        add("unit", spec.key, {
             "treated": int(frames.unit_starts[u]),
             "unit_volume_median": frames.unit_starts[u] / years,
             "utilisation": res.unit_busy_area[u] / slot if slot > 0 else float("nan"),

@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--warmup-days", type=non_negative_float, help="default: the scenario's")
     cal.add_argument("--low", type=positive_float, default=0.25, help="lowest scale tried")
     cal.add_argument("--high", type=positive_float, default=4.0, help="highest scale tried")
+    cal.add_argument("--fit-demand", action="store_true",
+                     help="also fit each service's incidence to its second target (e.g. the "
+                          "list and %% within standard together)")
     add_executor_options(cal)
     cal.add_argument("--out", type=Path, help="output folder (default outputs/calibrate-<name>)")
     cal.set_defaults(func=calibrate_command, seed=None)
@@ -52,9 +55,14 @@ def calibrate_command(args: argparse.Namespace) -> int:
     with open_executor(args.workers, args.scheduler) as executor:
         result = calibrate(scenario, targets, settings.replications, settings.years,
                            settings.warmup_days, executor, (args.low, args.high),
-                           report=lambda line: print(line, file=sys.stderr, flush=True))
+                           report=lambda line: print(line, file=sys.stderr, flush=True),
+                           fit_demand=args.fit_demand)
     write_table(out, "calibration", result.table)
     fitted = {f.service: {"capacity_scale": round(f.scale, 4)} for f in result.fits}
+    for f in result.fits:
+        if f.demand != 1.0:
+            fitted[f.service]["incidence_per_100k"] = round(
+                result.scenario.services[f.service].incidence_per_100k, 4)
     parent = args.scenario if args.scenario == "england" else str(Path(args.scenario).resolve())
     text = (f"# calibrated by `specsim calibrate {args.scenario} --targets {args.targets}`\n"
             + "\n".join(f"# {f.service}: {f.kpi} {f.observed:g} -> {f.model:.4g} ({f.note})"
