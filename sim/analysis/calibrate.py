@@ -118,7 +118,7 @@ def fit_service(scenario: Scenario, target: Target, replications: int, years: fl
 def fit_service_and_demand(scenario: Scenario, target: Target, second: Target,
                            replications: int, years: float, warmup_days: float,
                            executor: Executor, bounds: tuple[float, float] = (0.25, 4.0),
-                           demand_bounds: tuple[float, float] = (0.5, 2.0),
+                           demand_bounds: tuple[float, float] = (0.6, 1.6),
                            report: Report | None = None) -> Fit:
     """Two targets, two levers: for each demand multiplier (incidence), the capacity scale
     that meets `target` (e.g. the waiting list); the demand multiplier is then fitted by
@@ -127,9 +127,10 @@ def fit_service_and_demand(scenario: Scenario, target: Target, second: Target,
     fits: dict[float, Fit] = {}
 
     def fit_at(demand: float) -> Fit:
-        if demand not in fits:
+        if demand not in fits:  # capacity needed grows with demand: so do its bounds
+            scaled = (bounds[0] * demand, bounds[1] * demand)
             fits[demand] = fit_service(scenario, target, replications, years, warmup_days,
-                                       executor, bounds, report=report, demand=demand,
+                                       executor, scaled, report=report, demand=demand,
                                        second=second)
         return fits[demand]
 
