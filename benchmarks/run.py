@@ -164,24 +164,27 @@ def priority_resource_queue(waiting: int, completions: int, slots: int = 10,
 
 
 # -- the model -------------------------------------------------------------------------------
-def _scenario(ref: str, scale: float):
+def _scenario(ref: str, scale: float, sized: bool = False):
     from sim.config import load_scenario
 
     scenario = load_scenario(ref if ref == "england" else ROOT / ref)
-    if scale != 1.0:
+    if scale != 1.0 or sized:
         scenario = scenario.model_copy(deep=True)
         for service in scenario.services.values():
-            service.incidence_per_100k *= scale  # auto-sized capacity follows demand
+            service.incidence_per_100k *= scale
+        # capacity is an input in the England default; for the scaling rows it must follow
+        # demand (else the lists grow without bound), so every unit is sized from demand
+        scenario.pathway.capacity = "sized"
     return scenario
 
 
 def model_run(ref: str, years: float, warmup_days: float, scale: float = 1.0,
-              replication: int = 0) -> dict:
+              replication: int = 0, sized: bool = False) -> dict:
     """One replication in this process: build, simulate and KPI times, patients, events."""
     from sim.model.kpis import replication_kpis
     from sim.model.simulation import Simulation
 
-    scenario = _scenario(ref, scale)
+    scenario = _scenario(ref, scale, sized)
     t0 = time.perf_counter()
     sim = Simulation(scenario, replication, years=years, warmup_days=warmup_days)
     t1 = time.perf_counter()
@@ -202,9 +205,11 @@ def model_run(ref: str, years: float, warmup_days: float, scale: float = 1.0,
     }
 
 
-def model_run_subprocess(ref: str, years: float, warmup_days: float, scale: float = 1.0) -> dict:
+def model_run_subprocess(ref: str, years: float, warmup_days: float, scale: float = 1.0,
+                         sized: bool = False) -> dict:
     """`model_run` in a fresh interpreter, adding its peak resident memory (MB)."""
-    args = json.dumps({"ref": ref, "years": years, "warmup_days": warmup_days, "scale": scale})
+    args = json.dumps({"ref": ref, "years": years, "warmup_days": warmup_days, "scale": scale,
+                       "sized": sized})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     out = subprocess.run([sys.executable, __file__, "--child", args], check=True,
@@ -214,17 +219,19 @@ def model_run_subprocess(ref: str, years: float, warmup_days: float, scale: floa
 
 def _child(args: str) -> None:
     spec = json.loads(args)
-    row = model_run(spec["ref"], spec["years"], spec["warmup_days"], spec["scale"])
+    row = model_run(spec["ref"], spec["years"], spec["warmup_days"], spec["scale"],
+                    sized=spec["sized"])
     # ru_maxrss: kilobytes on Linux, bytes on macOS
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     row["peak_rss_mb"] = rss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     print(json.dumps(row))
 
 
-def _best_of(repeats: int, ref: str, years: float, warmup_days: float, scale: float) -> dict:
+def _best_of(repeats: int, ref: str, years: float, warmup_days: float, scale: float,
+             sized: bool = False) -> dict:
     """The fastest of `repeats` runs (other load only ever slows a run down), with the largest
     peak memory seen."""
-    rows = [model_run_subprocess(ref, years, warmup_days, scale) for _ in range(repeats)]
+    rows = [model_run_subprocess(ref, years, warmup_days, scale, sized) for _ in range(repeats)]
     best = min(rows, key=lambda row: row["simulate_s"])
     return {**best, "peak_rss_mb": max(row["peak_rss_mb"] for row in rows), "repeats": repeats}
 
@@ -263,7 +270,7 @@ def run_all(quick: bool = False) -> dict:
 
     refs_before = references(customers)
     scenario_rows = [model_run_subprocess(ref, years, warmup) for ref in scenarios]
-    scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k))
+    scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k), sized=True)
                     for k in scales]
     refs_after = references(customers)
     # the better of two runs of each reference: noise from other load only slows things down

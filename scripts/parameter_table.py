@@ -92,10 +92,38 @@ def data_rows() -> list[tuple[str, str, str, str]]:
         ("geography: providers.csv (201 trusts: location, host ICB, Shelford flag, size)",
          "ODS 2025 Q1", "cited", "ODS etr snapshot, HQ postcodes; kinds heuristic from names "
          "(ATTRIBUTION.md caveats)"),
-        ("network.yaml (units per service, national centres)", "p-median rule", "illustrative",
-         "no public designation list; unit counts per service cite AUGIS 2019, DH 2012, SBNS "
-         "2006, King's Fund where a figure exists (ATTRIBUTION.md)"),
+        ("network.yaml: designated units (PICU 24 PICANet units in 20 trusts, 27 major trauma "
+         "centres, 3 high secure hospitals)", "real lists", "cited",
+         "PICANet 2020 organisation key, NHS.uk and public pages per unit "
+         "(designated_units.csv, ATTRIBUTION.md)"),
+        ("network.yaml: other units (renal, HIV, OG, cardiac, neurosurgery, CF, vascular, "
+         "medium secure)", "p-median rule", "illustrative",
+         "no public designation list; unit counts cite AUGIS 2019, HFMA 2009, SBNS 2006, "
+         "King's Fund where a figure exists (ATTRIBUTION.md)"),
+        ("network.yaml: slots per unit (capacity.csv)", "day-0 demand", "derived",
+         "cited national bed totals for PICU (314), medium secure (3,500) and high secure "
+         "(700) split by load; elsewhere day-0 offered load / target utilisation "
+         "(sim/data/england/README.md)"),
     ]
+
+
+def group_rows() -> list[tuple[str, str, str, str]]:
+    """(parameter, value, status, source) for every key of service_groups.yaml."""
+    path = DATA / "service_groups.yaml"
+    if not path.exists():
+        return []
+    groups = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = []
+    for gid, spec in groups.items():
+        sources = spec.get("sources", {})
+        for key, value in spec.items():
+            if key in ("sources", "name"):
+                continue
+            status, text = _status(sources.get(key, ""))
+            if key not in sources:
+                text = "NO SOURCE ENTRY"
+            rows.append((f"service_groups.{gid}.{key}", _show(value), status, text))
+    return rows
 
 
 def _show(value: object) -> str:
@@ -106,13 +134,13 @@ def _show(value: object) -> str:
 
 def table() -> str:
     lines = ["| parameter | value | status | source or rationale |", "| --- | --- | --- | --- |"]
-    for row in data_rows() + default_rows() + service_rows():
+    for row in data_rows() + default_rows() + service_rows() + group_rows():
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
     return "\n".join(lines)
 
 
 def counts() -> dict[str, int]:
-    rows = data_rows() + default_rows() + service_rows()
+    rows = data_rows() + default_rows() + service_rows() + group_rows()
     return {status: sum(r[2] == status for r in rows) for status in STATUSES}
 
 

@@ -52,7 +52,9 @@ def test_kpis_in_spec_order_and_markdown() -> None:
                                               if k in {"cost_total_gbp", "treated",
                                                        "wait_p92_days"}]
     markdown = to_markdown(table, "a")
-    assert "| KPI | a | b | b − a |" in markdown
+    assert "| KPI | measure | a | b | b − a |" in markdown
+    assert "| wait_p92_days | 92nd percentile wait (days) |" in markdown
+    assert "| cost_total_gbp | Total cost | £" in markdown  # cells carry the £ and its k/m
     assert "£0.00m" not in markdown  # small money is shown in pounds, not as £0.00m
     assert len(wide_table(table, "a")) == 3
 

@@ -20,34 +20,38 @@ from sim.model.network import build_network
 from sim.model.outcomes import adverse_probability
 
 NAO_FTE, NAO_STAFF_COST_GBP, NAO_SERVICES = 489, 38e6, 146
-SPEND_2014_15_GBP = 14.6e9
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def test_national_commissioning_staff_reproduce_nao_totals():
-    """489 FTE cost GBP 38m (NAO 2016): fte_cost = 38m / 489 = GBP 77,710 and 3.35 FTE per
-    service x 146 services = 489 FTE, so the national team for all services costs GBP 38m."""
+    """489 FTE cost GBP 38m (NAO 2016, 2015-16 prices): fte_cost = 38m / 489 uplifted to
+    2023-24 prices (x 1.2401, price_index.csv) and 3.35 FTE per service x 146 services = 489
+    FTE, so the national team for all services costs GBP 38m at 2015-16 prices."""
     s = load_scenario(SCENARIOS / "centralised.yaml")
     rules = s.commissioning.national
-    assert s.pathway.fte_cost_gbp == pytest.approx(NAO_STAFF_COST_GBP / NAO_FTE, abs=1.0)
+    assert s.pathway.fte_cost_gbp == pytest.approx(NAO_STAFF_COST_GBP / NAO_FTE * 1.2401,
+                                                   rel=1e-4)
     assert rules.admin_fte_per_service * NAO_SERVICES == pytest.approx(NAO_FTE, rel=0.002)
-    full_cost = rules.admin_fte_per_service * NAO_SERVICES * s.pathway.fte_cost_gbp
+    full_cost = rules.admin_fte_per_service * NAO_SERVICES * s.pathway.fte_cost_gbp / 1.2401
     assert full_cost == pytest.approx(NAO_STAFF_COST_GBP, rel=0.002)
-    # our 11 services: 11 x 3.35 FTE x GBP 77,710 = GBP 2.86m a year of national admin
+    # the model's national team: 11 detailed services + 20 groups standing for 140 services
     national = build_network(s).commissioners[0]
-    assert national.admin_fte == pytest.approx(11 * 3.35)
-    assert national.admin_fte * s.pathway.fte_cost_gbp == pytest.approx(2.864e6, rel=0.001)
+    assert national.admin_fte == pytest.approx(3.35 * (11 + 140))
+    assert 400 < national.admin_fte < 600  # the NAO's 489, give or take the service count
 
 
-def test_budget_share_cannot_be_reproduced_by_an_11_service_subset():
-    """The default's annual specialised activity budget (expected accepted referrals x tariff)
-    is about GBP 1.85bn: 12.7% of the GBP 14.6bn 2014-15 total, not the whole. The 11 modelled
-    services are a subset of ~146 and exclude high-cost drugs (hepatitis C alone GBP 191m), so
-    the '15% of NHS spend' share is out of reach by design; the test pins the magnitude."""
-    net = build_network(load_scenario(SCENARIOS / "centralised.yaml"))
+def test_the_whole_specialised_budget_is_in_the_model():
+    """Specialised spend was GBP 25.0bn in 2023-24, about GBP 14bn of it delegated to ICBs
+    from April 2025 (specialised_finance.csv, delegation_timeline.csv). The centralised
+    baseline's budgets (expected activity of the 11 services and the 20 service groups at
+    tariff, budget_headroom 0) add up to it within 5%, and its delegable lines to about 14bn."""
+    s = load_scenario(SCENARIOS / "centralised.yaml")
+    net = build_network(s)
     budget = sum(c.budget0 for c in net.commissioners)
-    assert 1.7e9 < budget < 2.0e9
-    assert 0.10 < budget / SPEND_2014_15_GBP < 0.15
+    assert budget == pytest.approx(25.0e9, rel=0.05)
+    delegable = sum(g.annual_episodes * g.cost_per_episode_gbp
+                    for g in s.service_groups.values() if g.delegable)
+    assert 11e9 < delegable < 14.5e9  # groups alone; the detailed delegable services add ~1.7bn
 
 
 def test_og_volume_outcome_curve_matches_cited_mortality():

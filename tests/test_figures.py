@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from report_small import compare_folder
 
 from sim.analysis.compare import paired_differences
 from sim.model.kpis import WAIT_STANDARD_DAYS
-from sim.presentation import figures
+from sim.presentation import figures, sweep_figures
 from sim.presentation.report import load_results
 from sim.presentation.style import DOUBLE_COLUMN_IN, FIXED, OKABE_ITO, scenario_colours
 
@@ -58,7 +59,7 @@ def test_headline_points_are_the_means(results) -> None:
     expected = overall.groupby("scenario", sort=False).value.mean()
     drawn = [line.get_xdata()[0] for line in ax.lines if line.get_marker() == "o"]
     assert drawn == pytest.approx(list(expected[results.names]))
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def test_ecdf_has_18_week_line_and_monotone_curves(results) -> None:
@@ -70,7 +71,7 @@ def test_ecdf_has_18_week_line_and_monotone_curves(results) -> None:
         if len(x) == 101:
             assert np.all(np.diff(x) >= 0)
     assert ax.get_xlabel().endswith("(days)")
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def test_forest_puts_the_twin_at_zero(results) -> None:
@@ -83,7 +84,7 @@ def test_forest_puts_the_twin_at_zero(results) -> None:
           if line.get_color() == twin and line.get_marker() == "o"]
     assert len(xs) >= 20 and np.allclose(xs, 0.0)
     assert ax.get_xscale() == "symlog"
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def _grid_sweep() -> pd.DataFrame:
@@ -104,22 +105,22 @@ def _grid_sweep() -> pd.DataFrame:
 
 def test_sweep_lines_and_heatmap(tmp_path) -> None:
     sweep = _grid_sweep()
-    written = figures.sweep_figures(sweep, tmp_path)
+    written = sweep_figures.sweep_figures(sweep, tmp_path)
     assert set(written) == {
         "sweep_wait_p92_days_vs_services_cardiac_annual_growth",
         "sweep_wait_p92_days_vs_commissioning_ics_out_of_area_weight",
         "heatmap_wait_p92_days"}
     for paths in written.values():
         assert all(p.stat().st_size > 5000 for p in paths)
-    fig = figures.sweep_lines(sweep, "services.cardiac.annual_growth", "wait_p92_days")
+    fig = sweep_figures.sweep_lines(sweep, "services.cardiac.annual_growth", "wait_p92_days")
     line = fig.axes[0].lines[0]  # centralised: 10 + 100a + 5 (mean of b/10 over 0 and 10)
     assert line.get_ydata() == pytest.approx([16.0, 18.0, 20.0], abs=0.2)
-    figures.plt.close(fig)
-    fig = figures.sweep_heatmap(sweep, "services.cardiac.annual_growth",
+    plt.close(fig)
+    fig = sweep_figures.sweep_heatmap(sweep, "services.cardiac.annual_growth",
                                 "commissioning.ics.out_of_area_weight", "wait_p92_days")
     grid = fig.axes[0].images[0].get_array()
     assert grid.shape == (2, 3) and grid[1, 2] == pytest.approx(10 + 5 + 10, abs=0.2)
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def test_tornado_orders_by_swing() -> None:
@@ -136,12 +137,12 @@ def test_tornado_orders_by_swing() -> None:
                              "cost_total_gbp", 1e7 + delta * 1e6))
     sweep = pd.DataFrame(rows, columns=["point", "oat_parameter", "oat_level", "scenario",
                                         "replication", "scope", "key", "kpi", "value"])
-    fig = figures.tornado(sweep, "cost_total_gbp")
+    fig = sweep_figures.tornado(sweep, "cost_total_gbp")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x.small", "x.mid", "x.big"]
     widths = [p.get_width() for p in ax.patches]  # £m: low, high per parameter, bottom up
     assert widths == pytest.approx([-1.0, 1.0, 2.0, -1.0, -6.0, 4.0])
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def test_tornado_of_the_paired_difference() -> None:
@@ -164,25 +165,36 @@ def test_tornado_of_the_paired_difference() -> None:
             point += 1
     sweep = pd.DataFrame(rows, columns=["point", "oat_parameter", "oat_level", "scenario",
                                         "replication", "scope", "key", "kpi", "value"])
-    diff = figures.paired_sweep_differences(sweep)
+    diff = sweep_figures.paired_sweep_differences(sweep)
     assert set(diff.scenario) == {"B - A"}
     assert diff[diff.oat_level == "base"].value.tolist() == pytest.approx([10.0] * 3)
-    fig = figures.tornado(sweep, "wait_p92_days", difference=True)
+    fig = sweep_figures.tornado(sweep, "wait_p92_days", difference=True)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["s.q", "ics.p"]  # widest on top
     widths = [p.get_width() for p in ax.patches]  # low, high per parameter, bottom up
     assert widths == pytest.approx([-1.0, 1.0, -4.0, 4.0])
-    figures.plt.close(fig)
+    plt.close(fig)
 
 
 def test_list_design_gets_no_heatmap(tmp_path) -> None:
     """A list design (values varied together) leaves most grid cells empty: no heatmap."""
     grid = _grid_sweep()
-    a, b = figures.sweep_parameters(grid)
+    a, b = sweep_figures.sweep_parameters(grid)
     pairs = {(0.01, 0.0), (0.05, 100.0)}
     listed = grid[[(x, y) in pairs for x, y in zip(grid[a], grid[b], strict=True)]]
-    written = figures.sweep_figures(listed, tmp_path, kpis=("wait_p92_days",))
+    written = sweep_figures.sweep_figures(listed, tmp_path, kpis=("wait_p92_days",))
     assert not any(name.startswith("heatmap") for name in written)
     assert any(name.startswith("heatmap") for name in
-               figures.sweep_figures(grid, tmp_path / "grid", kpis=("wait_p92_days",)))
-    figures.plt.close("all")
+               sweep_figures.sweep_figures(grid, tmp_path / "grid", kpis=("wait_p92_days",)))
+    plt.close("all")
+
+
+def test_headline_axes_stay_within_the_kpis_bounds(results) -> None:
+    """A margin must not show a negative count or a share above 100% (catalogue bounds)."""
+    fig = figures.headline_panel(results, kpis=("boundary_crossings_per_patient",
+                                                "pct_within_18_weeks", "wait_p92_days"))
+    crossings, within, p92 = (ax.get_xlim() for ax in fig.axes[:3])
+    assert -0.05 * crossings[1] <= crossings[0] < 0  # 0 (small_ics) shown, nothing far below
+    assert within[1] <= 101.0 and within[1] - within[0] >= 2.0
+    assert p92[0] >= -0.05 * p92[1]
+    plt.close(fig)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.model.kpi_catalogue import KPIS
+
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """(mean, lower, upper) of a t-based confidence interval; NaNs are ignored."""
@@ -29,16 +31,18 @@ def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[floa
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-# KPIs whose values are bounded: their CIs are clipped to the bounds
-BOUNDS = {"utilisation": (0.0, 1.0)}
-PERCENT_PREFIX = "pct_"
+    # exactly 0 or 1 at the ends (centre - half is 1e-17 off there in floating point)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Per (scenario, scope, key, kpi): n, mean, sd and CI bounds across replications."""
+    """Per (scenario, scope, key, kpi): n, mean, sd and CI bounds across replications.
+
+    A KPI's CI stays within the values the KPI can take (catalogue `bounds`: a share is not
+    below 0 or above 100, a wait is not negative), as a t-interval of few replications may
+    not; an indicator's (`p_overspend`) is the Wilson interval of its 0/1 values."""
     rows = []
     for (scenario, scope, key, kpi), group in kpis.groupby(
         ["scenario", "scope", "key", "kpi"], sort=False
@@ -46,10 +50,11 @@ def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         values = group["value"].to_numpy(dtype=float)
         mean, low, high = t_interval(values, level)
         valid = values[~np.isnan(values)]
-        if kpi == "p_overspend":  # a 0/1 indicator per replication: mean is a probability
+        row = KPIS.get(kpi)
+        if row is not None and row.indicator:  # 0/1 per replication: mean is a probability
             low, high = wilson_interval(float(valid.sum()), len(valid), level)
-        elif kpi.startswith(PERCENT_PREFIX) or kpi in BOUNDS:
-            lower, upper = BOUNDS.get(kpi, (0.0, 100.0))
+        elif row is not None and not np.isnan(low):
+            lower, upper = row.bounds
             low, high = max(lower, low), min(upper, high)
         rows.append((scenario, scope, key, kpi, len(valid), mean,
                      float(valid.std(ddof=1)) if len(valid) > 1 else float("nan"), low, high))

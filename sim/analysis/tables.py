@@ -13,34 +13,13 @@ import pandas as pd
 
 from sim.analysis.compare import paired_differences
 from sim.analysis.stats import summarise
-from sim.model.kpis import COST_KPIS, PATIENT_KPIS, SYSTEM_KPIS
+from sim.model.kpi_catalogue import KPIS, format_interval, ids
 
-# MODEL_SPEC section 5, overall scope, in the order of the spec's table.
-REPORT_KPIS = (*PATIENT_KPIS, *COST_KPIS, *SYSTEM_KPIS)
+# MODEL_SPEC section 5, overall scope, in the order of the spec's table (= catalogue order).
+REPORT_KPIS = ids()
 SIGNIFICANT = "*"
 COLUMNS = ["kpi", "scenario", "n", "mean", "ci_low", "ci_high", "diff_mean", "diff_low",
            "diff_high", "rel_diff", "significant", "estimate", "difference"]
-
-
-def fmt(value: float, kpi: str = "") -> str:
-    """A number as a planner reads it: £m for money, 3 significant figures otherwise."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if kpi.endswith("_gbp") and abs(value) >= 1e5:
-        return f"£{value / 1e6:,.2f}m"
-    if kpi.endswith("_gbp"):
-        return f"£{value:,.0f}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if value == 0:
-        return "0"
-    return f"{value:.3g}"
-
-
-def _interval(mean: float, low: float, high: float, kpi: str) -> str:
-    if math.isnan(low):
-        return fmt(mean, kpi)
-    return f"{fmt(mean, kpi)} [{fmt(low, kpi)}, {fmt(high, kpi)}]"
 
 
 def comparison_table(kpis: pd.DataFrame, baseline: str,
@@ -63,26 +42,29 @@ def comparison_table(kpis: pd.DataFrame, baseline: str,
             if (kpi, scenario) not in summary.index:
                 continue
             s = summary.loc[(kpi, scenario)]
+            estimate = format_interval(kpi, s["mean"], s.ci_low, s.ci_high)
             row = {"kpi": kpi, "scenario": scenario, "n": int(s["n"]), "mean": s["mean"],
                    "ci_low": s.ci_low, "ci_high": s.ci_high, "diff_mean": math.nan,
                    "diff_low": math.nan, "diff_high": math.nan, "rel_diff": math.nan,
-                   "significant": False, "estimate": _interval(s["mean"], s.ci_low, s.ci_high, kpi),
+                   "significant": False, "estimate": estimate,
                    "difference": "baseline" if scenario == baseline else "-"}
             if scenario != baseline and (kpi, scenario) in diffs.index:
                 d = diffs.loc[(kpi, scenario)]
                 row.update(diff_mean=d.diff_mean, diff_low=d.diff_low, diff_high=d.diff_high,
                            rel_diff=d.rel_diff, significant=bool(d.significant))
-                row["difference"] = (_interval(d.diff_mean, d.diff_low, d.diff_high, kpi)
+                row["difference"] = (format_interval(kpi, d.diff_mean, d.diff_low, d.diff_high)
                                      + (f" {SIGNIFICANT}" if d.significant else ""))
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def wide_table(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Rows KPIs, columns scenarios (mean [CI]) then differences to the baseline."""
+    """Rows KPIs (id, then what a planner calls it, with its unit), columns scenarios
+    (mean [CI]) then differences to the baseline."""
     scenarios = list(dict.fromkeys(table.scenario))
     out = table.pivot(index="kpi", columns="scenario", values="estimate")
     out = out.reindex(index=list(dict.fromkeys(table.kpi)), columns=scenarios)
+    out.insert(0, "measure", [KPIS[k].table_label if k in KPIS else k for k in out.index])
     for scenario in scenarios:
         if scenario == baseline:
             continue
@@ -96,7 +78,7 @@ def to_markdown(table: pd.DataFrame, baseline: str, note: str = "") -> str:
     """The wide table as GitHub Markdown, with a legend for the significance mark."""
     wide = wide_table(table, baseline)
     lines = ["| " + " | ".join(wide.columns) + " |",
-             "| " + " | ".join(["---"] + ["---:"] * (len(wide.columns) - 1)) + " |"]
+             "| " + " | ".join(["---", "---"] + ["---:"] * (len(wide.columns) - 2)) + " |"]
     for _, row in wide.iterrows():
         lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
     legend = (f"\nMean [95% CI] across replications; differences are paired (common random "

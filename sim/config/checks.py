@@ -70,15 +70,16 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
             add(("geography", "providers", str(i), "icb_code"),
                 f"unknown ICS code {provider.icb_code!r}{suggest(provider.icb_code, icb_codes)}")
     for sid, service in scenario.services.items():
-        seen: set[str] = set()
+        seen: set[tuple[str, str | None]] = set()
         for j, unit in enumerate(service.units):
             path = ("services", sid, "units", str(j), "provider")
             if unit.provider not in provider_codes:
                 add(path, f"unknown provider code {unit.provider!r}"
                           f"{suggest(unit.provider, provider_codes)}")
-            elif unit.provider in seen:
-                add(path, f"provider {unit.provider!r} has two units for this service")
-            seen.add(unit.provider)
+            elif (unit.provider, unit.name) in seen:
+                add(path, f"provider {unit.provider!r} has two units for this service with the "
+                          f"same name ({unit.name!r}); a trust's units need distinct `name`s")
+            seen.add((unit.provider, unit.name))
         for key, text in service.sources.items():
             if key not in SOURCE_KEYS:
                 add(("services", sid, "sources", key),

@@ -68,8 +68,10 @@ def _builtin_england() -> tuple[dict[str, Any], Origins]:
     network = read_yaml(folder / "network.yaml", "england:network.yaml")
     for sid, units in network.items():
         services.setdefault(sid, {})["units"] = units
-    data = deep_merge(defaults, {"services": services})
+    groups = read_yaml(folder / "service_groups.yaml", "england:service_groups.yaml")
+    data = deep_merge(defaults, {"services": services, "service_groups": groups})
     _record_origins(services, "england:services.yaml", origins, ("services",))
+    _record_origins(groups, "england:service_groups.yaml", origins, ("service_groups",))
     for sid in network:
         _record_origins(network[sid], "england:network.yaml", origins, ("services", sid, "units"))
     return data, origins

@@ -74,6 +74,7 @@ class Unit(Strict):
     slots: Annotated[int, Field(ge=1)] | None = None
     national_centre: bool = False
     designation: Literal["cited", "illustrative"] | None = None  # is the unit a real one?
+    name: str | None = None  # the unit's own name, where a trust runs more than one
 
 
 class InitialWaitingList(Strict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.model.kpis import COST_KPIS
+from sim.model.kpi_catalogue import COST_PARTS
 from sim.model.records import MANAGED_LOCALLY, PENDING, TREATED, UNMET, RunResult
 
 
@@ -49,7 +49,7 @@ def check_invariants(res: RunResult, kpis: pd.DataFrame) -> None:
     if (balance.abs() > 0).any() or (counts.waiting_at_end < 0).any():
         problems.append("referrals != treated + waiting_at_end + unmet_need + managed_locally")
     costs = table.dropna(subset=["cost_total_gbp"])
-    parts = costs[[k for k in COST_KPIS if k not in ("cost_total_gbp", "cost_per_treated_gbp")]]
+    parts = costs[list(COST_PARTS)]
     if not np.allclose(parts.sum(axis=1), costs.cost_total_gbp, rtol=1e-9, atol=1e-3):
         problems.append("cost components do not add up to cost_total_gbp")
     if (parts < 0).any().any():

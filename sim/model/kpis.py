@@ -20,31 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.model import kpi_catalogue
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
+from sim.model.waiting import WaitingList
 
 COLUMNS = ["scope", "key", "kpi", "value"]
 WAIT_STANDARD_DAYS = 126.0  # 18 weeks
 
-PATIENT_KPIS = (
-    "referrals", "treated", "waiting_at_end", "unmet_need", "managed_locally",
-    "wait_mean_days", "wait_p50_days", "wait_p92_days", "pct_within_18_weeks",
-    "pathway_days_mean", "pct_treated_below_min_volume", "adverse_per_1000",
-    "boundary_crossings_per_patient", "handover_delay_days_mean", "travel_km_mean",
-    "pct_displaced",
-)
-COST_KPIS = (
-    "cost_activity_gbp", "cost_provider_gbp", "cost_admin_gbp", "cost_travel_gbp",
-    "cost_adverse_gbp", "cost_total_gbp", "cost_per_treated_gbp",
-)
-SYSTEM_KPIS = (
-    "units_active", "unit_volume_median", "utilisation", "wait_p92_cv_between_ics",
-    "access_rate_cv_between_ics", "budget_variance_gbp", "p_overspend",
-)
-HEADLINE_KPIS = (
-    "wait_mean_days", "wait_p92_days", "pct_within_18_weeks", "units_active",
-    "pct_treated_below_min_volume", "adverse_per_1000", "boundary_crossings_per_patient",
-    "travel_km_mean", "cost_total_gbp", "wait_p92_cv_between_ics",
-)
+# What each KPI is (label, unit, bounds, headline, cost part) lives in the catalogue; the
+# groups of MODEL_SPEC section 5, in its order, are read from there.
+PATIENT_KPIS = kpi_catalogue.ids("patient")
+COST_KPIS = kpi_catalogue.ids("cost")
+SYSTEM_KPIS = kpi_catalogue.ids("system")
+WAITING_KPIS = kpi_catalogue.ids("waiting")
+HEADLINE_KPIS = kpi_catalogue.HEADLINE_KPIS
 
 
 def _mean(x: np.ndarray) -> float:
@@ -91,11 +80,16 @@ class _Frames:
         )
         started = (r.start >= w) & (r.start < t)
         svc = p.service[started]
+        nearest_km = np.array([[min(o.km for o in options) for options in sn.candidates]
+                               for sn in net.services])
         treated = base[started].assign(
             wait=r.start[started] - p.referral[started],
             below=r.volume[started] < min_volume[svc],
             adverse=r.adverse[started], km=r.km[started], displaced=r.displaced[started],
             variable=variable[svc], extra=extra_cost[svc] * r.adverse[started],
+            emergency=p.emergency[started], transfers=r.transfers[started],
+            to_bed=r.start[started] - r.decision[started],
+            extra_km=r.km[started] - nearest_km[svc, p.ics[started]],
         )
         esc = r.escalated & (r.esc_start >= w) & (r.esc_start < t)
         esvc = p.service[esc]
@@ -151,6 +145,10 @@ def _patient_kpis(f: _Frames) -> dict[str, float]:
         "boundary_crossings_per_patient": _mean(d.crossings.to_numpy(dtype=float)),
         "handover_delay_days_mean": _mean(d.handover.to_numpy()),
         "travel_km_mean": _mean(t.km.to_numpy()),
+        "time_to_bed_mean_days": _mean(t.to_bed.to_numpy()[t.emergency.to_numpy()]),
+        "emergency_transfers_per_patient": _mean(
+            t.transfers.to_numpy(dtype=float)[t.emergency.to_numpy()]),
+        "emergency_extra_km_mean": _mean(t.extra_km.to_numpy()[t.emergency.to_numpy()]),
         "pct_displaced": 100.0 * _mean(t.displaced.to_numpy()),
     }
 
@@ -164,7 +162,9 @@ def _variation(f: _Frames) -> dict[str, float]:
 
 
 def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int],
-                 years: float) -> dict[str, float]:
+                 years: float, whole: bool = False) -> dict[str, float]:
+    """Units, utilisation and cost of `units` and `services`; `whole`: the whole system, so
+    the service groups' cost and commissioning admin are in too."""
     net = res.network
     pathway = res.scenario.pathway
     starts = f.unit_starts[units]
@@ -174,13 +174,20 @@ def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int
     activity = float(f.treated.variable.sum() + f.escalated.variable.sum())
     provider = years * sum(net.services[net.units[u].service].spec.fixed_cost_per_unit_gbp
                            for u in units)
+    groups = (net.groups if whole else [])
     admin = years * pathway.fte_cost_gbp * sum(
-        c.rules.admin_fte_per_service * len(c.services & services) for c in net.commissioners
+        c.rules.admin_fte_per_service * (len(c.services & services) + sum(
+            g.spec.prescribed_services for g in groups if g.id in c.groups))
+        for c in net.commissioners
     )
     travel = 2.0 * pathway.travel_cost_per_km_gbp * float(f.treated.km.sum())
     adverse = float(f.treated.extra.sum() + f.escalated.extra.sum())
     total = activity + provider + admin + travel + adverse
     n_treated = len(f.treated)
+    extra: dict[str, float] = {}
+    if whole:
+        extra["cost_service_groups_gbp"] = _group_cost(res)
+        total += extra["cost_service_groups_gbp"]
     return {
         "units_active": int(active.sum()),
         "unit_volume_median": float(np.median(starts[active] / years)) if active.any()
@@ -191,9 +198,21 @@ def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int
         "cost_admin_gbp": admin,
         "cost_travel_gbp": travel,
         "cost_adverse_gbp": adverse,
+        **extra,
         "cost_total_gbp": total,
         "cost_per_treated_gbp": total / n_treated if n_treated else float("nan"),
+        "cost_per_year_gbp": total / years if years > 0 else float("nan"),
     }
+
+
+def _group_cost(res: RunResult) -> float:
+    """What the service groups cost in the months paid after the warm-up."""
+    g = res.groups
+    if g is None:
+        return 0.0
+    inside = np.clip(np.minimum(g.end, res.horizon) - np.maximum(g.begin, res.warmup), 0, None)
+    share = inside / (g.end - g.begin)  # each month's cost, pro rata to its days in the window
+    return float((g.cost * share).sum())
 
 
 def replication_kpis(res: RunResult) -> pd.DataFrame:
@@ -210,7 +229,8 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
     all_units = list(range(len(net.units)))
     add("overall", "all", {
         **_patient_kpis(frames), **_system_kpis(res, frames, all_units,
-                                                {sn.index for sn in net.services}, years),
+                                                {sn.index for sn in net.services}, years,
+                                                whole=True),
         **_variation(frames),
         "budget_variance_gbp": float(variance.sum()),
         "p_overspend": float(variance.sum() > 0),
@@ -227,17 +247,17 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
     for i, f in sorted(frames.split("ics").items()):
         add("ics", net.icss[i].code, _patient_kpis(f))
     for k, c in enumerate(net.commissioners):
-        if not c.services:
+        if not (c.services or c.groups):
             continue
         add("commissioner", c.key, {
             "budget_variance_gbp": float(variance[k]),
             "p_overspend": float(variance[k] > 0),
             "cost_admin_gbp": years * res.scenario.pathway.fte_cost_gbp * c.admin_fte,
         })
+    rows.extend(WaitingList(res).kpis(res.horizon))  # incomplete pathways at the end
     for u, spec in enumerate(net.units):
-        sid = net.services[spec.service].id
         slot = res.unit_slot_area[u]
-        add("unit", f"{sid}/{spec.provider}", {
+        add("unit", spec.key, {
             "treated": int(frames.unit_starts[u]),
             "unit_volume_median": frames.unit_starts[u] / years,
             "utilisation": res.unit_busy_area[u] / slot if slot > 0 else float("nan"),

@@ -37,6 +37,8 @@ class UnitSpec:
 
     service: int
     provider: str
+    key: str  # "<service>/<provider>", with "#2", "#3" for a trust's further units
+    name: str  # the unit's own name, else its trust's
     ics: int
     slots: int
     national_centre: bool
@@ -116,6 +118,7 @@ class _Site:
     slots: int
     national_centre: bool
     designated: bool
+    name: str | None = None
 
 
 class _Builder:
@@ -190,7 +193,7 @@ def _designated_units(b: _Builder, service: Service, specialised0: np.ndarray
             slots = max(1, math.ceil(load[j] / service.target_utilisation))
         else:
             slots = max(1, round(u.slots * service.capacity_scale))
-        sites.append(_Site(host, slots, u.national_centre, designated=True))
+        sites.append(_Site(host, slots, u.national_centre, designated=True, name=u.name))
     return sites, nearest, plan_rate, typical_p
 
 
@@ -275,10 +278,13 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
         c.budget0 += annual * service.tariff_gbp * (1.0 + rules.budget_headroom)
         b.commissioners[0].budget0 += (annual * typical_p * service.outcome.escalation_share
                                        * service.tariff_gbp)
+    per_trust: dict[str, int] = {}
     for j, site in enumerate(sites):
-        b.units.append(UnitSpec(s_index, site.host.code, b.ics_index[site.host.icb_code],
-                                site.slots, site.national_centre, site.designated,
-                                float(busy0[j])))
+        n = per_trust[site.host.code] = per_trust.get(site.host.code, 0) + 1
+        key = f"{sid}/{site.host.code}" + (f"#{n}" if n > 1 else "")
+        b.units.append(UnitSpec(s_index, site.host.code, key, site.name or site.host.name,
+                                b.ics_index[site.host.icb_code], site.slots,
+                                site.national_centre, site.designated, float(busy0[j])))
     return ServiceNetwork(
         index=s_index, id=sid, spec=service, arrangements=tuple(arrangements),
         units=list(range(first, len(b.units))), commissioner=commissioner, crosses=crosses,

@@ -117,7 +117,7 @@ class Simulation:
         long-stay services (secure care, dialysis) need no years-long warm-up."""
         for spec, unit in zip(self.network.units, self.units, strict=True):
             sn = self.network.services[spec.service]
-            rng = stream(self.seed, self.replication, "prefill", sn.id, spec.provider + self.salt)
+            rng = stream(self.seed, self.replication, "prefill", spec.key + self.salt)
             n = min(int(rng.poisson(spec.expected_busy)), unit.slots)
             for remaining in residual(sn.spec.treatment_days, rng, n):
                 unit.occupy()

@@ -23,7 +23,8 @@ def unit_table(res: RunResult) -> pd.DataFrame:
         volume = treated[u] / years if years > 0 else float("nan")
         slot = res.unit_slot_area[u]
         rows.append({
-            "service": sn.id, "provider": spec.provider, "provider_name": name[spec.provider],
+            "service": sn.id, "unit": spec.name, "provider": spec.provider,
+            "provider_name": name[spec.provider],
             "ics": net.icss[spec.ics].code, "ics_name": net.icss[spec.ics].name,
             "slots": spec.slots, "national_centre": spec.national_centre,
             "designated": spec.designated, "treated": int(treated[u]), "annual_volume": volume,

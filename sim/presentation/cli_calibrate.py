@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--warmup-days", type=warmup_days, help="default: the scenario's")
     cal.add_argument("--low", type=SCALE, default=0.25, help="lowest scale tried")
     cal.add_argument("--high", type=SCALE, default=4.0, help="highest scale tried")
+    cal.add_argument("--fit-demand", action="store_true",
+                     help="also fit each service's incidence to its second target (e.g. the "
+                          "list and %% within standard together)")
     add_executor_options(cal)
     cal.add_argument("--out", type=out_folder,
                      help="output folder (default outputs/calibrate-<name>)")
@@ -63,7 +66,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
     with held, open_executor(args.workers, args.scheduler) as executor:
         result = calibrate(scenario, targets, settings.replications, settings.years,
                            settings.warmup_days, executor, (args.low, args.high),
-                           report=lambda line: print(line, file=sys.stderr, flush=True))
+                           report=lambda line: print(line, file=sys.stderr, flush=True),
+                           fit_demand=args.fit_demand)
         _write(args, scenario.name, result, held)
     out = held.path
     print(result.table[["kpi", "scope", "key", "observed", "model_mean", "ci_low", "ci_high",
@@ -77,6 +81,10 @@ def _write(args: argparse.Namespace, name: str, result: Calibration, held: Outpu
     out = held.staging
     write_table(out, "calibration", result.table)
     fitted = {f.service: {"capacity_scale": round(f.scale, 4)} for f in result.fits}
+    for f in result.fits:
+        if f.demand != 1.0:
+            fitted[f.service]["incidence_per_100k"] = round(
+                result.scenario.services[f.service].incidence_per_100k, 4)
     parent = args.scenario if args.scenario == "england" else str(Path(args.scenario).resolve())
     command = f"specsim calibrate {args.scenario} --targets {args.targets}".replace("\n", " ")
     text = (f"# calibrated by `{command}`\n"

@@ -1,8 +1,9 @@
 """One self-contained HTML report a planner can e-mail: figures embedded as base64 PNG, the
 comparison table, scenario descriptions, the inputs that differ, assumptions, seed, versions.
 
-`build_report(folder, baseline)` reads only stored results (kpis, waits, run.json), so the
-same call serves `specsim compare` after its runs and `specsim report` without re-running.
+`build_report(folder, baseline)` reads only stored results (kpis, waits, run.json: see
+`results_folder`), so the same call serves `specsim compare` after its runs and `specsim report`
+without re-running.
 """
 
 from __future__ import annotations
@@ -15,13 +16,21 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.calibrate import validation_table
 from sim.analysis.compare import paired_differences
 from sim.analysis.tables import comparison_table, to_markdown, wide_table
+from sim.config.geography import builtin_dir
+from sim.config.targets import load_targets
 from sim.experiment.store import write_atomic
-from sim.presentation.figures import FIGURES, Results, report_figures, sweep_figures
+from sim.model.kpi_catalogue import format_interval, format_value
+from sim.presentation.figures import FIGURES, report_figures
+from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results
+from sim.presentation.sweep_figures import sweep_figures
 
 ASSUMPTIONS = (
-    "Means with t-based 95% confidence intervals across replications.",
+    "Means with t-based 95% confidence intervals across replications, cut at the values a KPI "
+    "can take (a wait is not negative, a share not above 100%); P(overspend) has a Wilson "
+    "interval.",
     "Differences are paired: replication r of every scenario sees the same patients (common "
     "random numbers), so the difference CI excludes noise the scenarios share.",
     "Counts follow the cohort referred after the warm-up; waits, outcomes, travel, volumes and "
@@ -35,28 +44,6 @@ ASSUMPTIONS = (
     "18 weeks (126 days).",
 )
 SKIP_INPUTS = ("geography.icss", "geography.providers")
-
-
-class ResultsError(ValueError):
-    """A results folder lacks a file or a scenario the report needs."""
-
-
-def load_results(folder: Path, baseline: str | None = None) -> Results:
-    """The stored tables of a run/compare folder; the baseline defaults to the first scenario."""
-    missing = [n for n in ("kpis.parquet", "waits.parquet", "run.json")
-               if not (folder / n).is_file()]
-    if missing:
-        raise ResultsError(f"{folder}: missing {', '.join(missing)} (expected the output folder "
-                           "of 'specsim run' or 'specsim compare')")
-    kpis = pd.read_parquet(folder / "kpis.parquet")
-    waits = pd.read_parquet(folder / "waits.parquet")
-    meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    names = [str(n) for n in pd.unique(kpis.scenario)]
-    chosen = baseline or meta.get("baseline") or names[0]
-    if chosen not in names:
-        raise ResultsError(f"{folder}: baseline {chosen!r} is not a scenario here; allowed: "
-                           f"{', '.join(names)}")
-    return Results(kpis, waits, meta, chosen)
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
@@ -97,11 +84,35 @@ def _table(frame: pd.DataFrame) -> str:
 CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 color:#222}table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1.5rem}
 td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}img{max-width:100%}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}img{max-width:100%}
 figure{margin:1.5rem 0}figcaption{font-size:.85rem;color:#555}.note{font-size:.8rem;color:#555}"""
 
 
-def render_html(res: Results, table: pd.DataFrame, figures: dict[str, list[Path]]) -> str:
+def validation_view(validation: pd.DataFrame) -> pd.DataFrame:
+    """The validation table as a planner reads it: formatted numbers, the miss named."""
+    rows = []
+    for r in validation.itertuples():
+        miss, tolerance = format_value(r.kpi, r.miss), format_value(r.kpi, r.tolerance)
+        verdict = ("within tolerance" if r.within_tolerance
+                   else f"MISS: {miss} (tolerance {tolerance})")
+        rows.append({"target": f"{r.kpi} ({r.scope} {r.key})",
+                     "real": format_value(r.kpi, r.observed),
+                     "model": format_interval(r.kpi, r.model_mean, r.ci_low, r.ci_high),
+                     "verdict": verdict, "source": r.source})
+    return pd.DataFrame(rows)
+
+
+def baseline_validation(res: ResultsFolder) -> pd.DataFrame | None:
+    """The shipped targets against the baseline scenario, when it runs on the England data."""
+    config = res.meta.get("scenarios", {}).get(res.baseline, {}).get("config", {})
+    if config.get("geography", {}).get("dataset") != "england":
+        return None
+    kpis = res.kpis[res.kpis.scenario == res.baseline]
+    return validation_table(kpis, load_targets(builtin_dir() / "calibration_targets.csv"))
+
+
+def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list[Path]],
+                validation: pd.DataFrame | None = None) -> str:
     """The report as one HTML string (no external files, scripts or fonts)."""
     meta = res.meta
     title = f"specsim comparison: {', '.join(res.names)}"
@@ -121,6 +132,12 @@ def render_html(res: Results, table: pd.DataFrame, figures: dict[str, list[Path]
                  f"paired against {html.escape(res.baseline)}; * marks a difference whose 95% "
                  "CI excludes zero.</p>")
     parts.append(_table(wide_table(table, res.baseline)))
+    if validation is not None and len(validation):
+        parts.append(f"<h2>Validation: {html.escape(res.baseline)} against real figures</h2>"
+                     "<p class='note'>Each target of the shipped calibration file (with its "
+                     "source) beside the model's mean [95% CI]; a miss outside the target's "
+                     "tolerance is named.</p>")
+        parts.append(_table(validation_view(validation)))
     parts.append("<h2>Figures</h2>")
     for stem, paths in figures.items():
         png = next(p for p in paths if p.suffix == ".png")
@@ -149,7 +166,11 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     write_atomic(folder / "comparison.md", to_markdown(table, res.baseline).encode())
     diffs = paired_differences(overall, res.baseline)
     figures = report_figures(res, diffs, folder / "figures")
-    write_atomic(folder / "report.html", render_html(res, table, figures).encode())
+    validation = baseline_validation(res)
+    if validation is not None:
+        write_atomic(folder / "validation.csv",
+                     validation.to_csv(index=False, float_format="%.10g").encode())
+    write_atomic(folder / "report.html", render_html(res, table, figures, validation).encode())
     return {"comparison_csv": folder / "comparison.csv", "comparison_md": folder / "comparison.md",
             "report": folder / "report.html"}
 

@@ -2,20 +2,27 @@
 
 A reader who learns in figure (a) that orange is `ics_delegation` must find it orange in every
 other figure, so colours are assigned from the scenario *name*, not from its position in a plot.
+A KPI's axis label and scale come from the KPI catalogue, so a table and a figure name a KPI
+the same way. Importing this module selects matplotlib's file-only backend, once for all figures.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # figures are written to files; no display is needed or wanted
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from sim.experiment.store import write_atomic  # noqa: E402
+from sim.model.kpi_catalogue import KPIS  # noqa: E402
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with all common colour deficits.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -39,43 +46,16 @@ RC = {
     "svg.fonttype": "none", "figure.dpi": 100, "font.family": "DejaVu Sans",
 }
 
-# KPI -> axis label with its unit (MODEL_SPEC section 5: days, GBP, percentages 0-100).
-LABELS = {
-    "referrals": "Referrals (patients)", "treated": "Treated (patients)",
-    "waiting_at_end": "Waiting at end (patients)", "unmet_need": "Unmet need (patients)",
-    "managed_locally": "Managed locally (patients)",
-    "wait_mean_days": "Mean wait (days)", "wait_p50_days": "Median wait (days)",
-    "wait_p92_days": "92nd percentile wait (days)",
-    "pct_within_18_weeks": "Treated within 18 weeks (%)",
-    "pathway_days_mean": "Mean pathway length (days)",
-    "units_active": "Active units (count)", "unit_volume_median": "Median unit volume (per year)",
-    "utilisation": "Utilisation (share of slots)",
-    "pct_treated_below_min_volume": "Treated below min. volume (%)",
-    "adverse_per_1000": "Adverse outcomes (per 1,000)",
-    "boundary_crossings_per_patient": "Boundary crossings (per patient)",
-    "handover_delay_days_mean": "Mean hand-over delay (days)",
-    "travel_km_mean": "Mean travel (km)", "pct_displaced": "Not at nearest unit (%)",
-    "cost_activity_gbp": "Activity cost (£m)", "cost_provider_gbp": "Provider fixed cost (£m)",
-    "cost_admin_gbp": "Commissioning admin (£m)", "cost_travel_gbp": "Travel cost (£m)",
-    "cost_adverse_gbp": "Adverse-outcome cost (£m)", "cost_total_gbp": "Total cost (£m)",
-    "cost_per_treated_gbp": "Cost per treated patient (£)",
-    "wait_p92_cv_between_ics": "CV of p92 wait between ICSs",
-    "access_rate_cv_between_ics": "CV of access rate between ICSs",
-    "budget_variance_gbp": "Budget variance (£m)", "p_overspend": "P(overspend)",
-}
-
-# KPIs stored in GBP over the window but read in £ millions.
-MILLIONS = frozenset(k for k, v in LABELS.items() if "(£m)" in v)
-
-
 def label(kpi: str) -> str:
-    """The axis label of a KPI, with its unit; unknown KPIs keep their name."""
-    return LABELS.get(kpi, kpi)
+    """The axis label of a KPI, with the unit it is shown in; unknown KPIs keep their name."""
+    row = KPIS.get(kpi)
+    return row.axis_label if row else kpi
 
 
 def scale(kpi: str) -> float:
     """Factor from stored value to plotted value (GBP -> £m where the label says £m)."""
-    return 1e-6 if kpi in MILLIONS else 1.0
+    row = KPIS.get(kpi)
+    return row.scale if row else 1.0
 
 
 def scenario_colours(names: Sequence[str]) -> dict[str, str]:
@@ -105,3 +85,16 @@ def styled(func: Callable[P, R]) -> Callable[P, R]:
 def source_note(fig: Figure, note: str) -> None:
     """A small grey line at the bottom left: where the numbers come from."""
     fig.text(0.005, 0.003, note, fontsize=5.5, color="#555555", ha="left", va="bottom")
+
+
+def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
+    """Write `stem.png` (200 dpi) and `stem.svg` atomically; close the figure."""
+    paths = []
+    for ext in ("png", "svg"):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=DPI, bbox_inches="tight", pad_inches=0.03)
+        path = folder / f"{stem}.{ext}"
+        write_atomic(path, buffer.getvalue())
+        paths.append(path)
+    plt.close(fig)
+    return paths

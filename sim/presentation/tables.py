@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sim.model.kpis import HEADLINE_KPIS
+from sim.model.kpi_catalogue import CATALOGUE, HEADLINE_KPIS, format_interval
 
-_MONEY = ("_gbp",)
-
-
-def _fmt(value: float, kpi: str) -> str:
-    if math.isnan(value):
-        return "-"
-    if kpi.endswith(_MONEY):
-        return f"£{value / 1e6:,.1f}m"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
+# The headline KPIs, then the probabilities (overspend): a planner asks for both after a run,
+# but a probability has no relative precision, so it is not a headline KPI of --precision.
+RUN_TABLE_KPIS = (*HEADLINE_KPIS, *(k.id for k in CATALOGUE if k.indicator))
 
 
 def headline_table(summary: pd.DataFrame, replications: int) -> Table:
@@ -31,7 +21,7 @@ def headline_table(summary: pd.DataFrame, replications: int) -> Table:
     table.add_column("KPI")
     for name in scenarios:
         table.add_column(name, justify="right")
-    for kpi in (*HEADLINE_KPIS, "p_overspend"):
+    for kpi in RUN_TABLE_KPIS:
         cells = []
         for name in scenarios:
             row = overall[(overall.scenario == name) & (overall.kpi == kpi)]
@@ -39,8 +29,7 @@ def headline_table(summary: pd.DataFrame, replications: int) -> Table:
                 cells.append("-")
                 continue
             r = row.iloc[0]
-            ci = "" if math.isnan(r.ci_low) else f" [{_fmt(r.ci_low, kpi)}, {_fmt(r.ci_high, kpi)}]"
-            cells.append(_fmt(r["mean"], kpi) + ci)
+            cells.append(format_interval(kpi, r["mean"], r.ci_low, r.ci_high))
         table.add_row(kpi, *cells)
     return table
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from sim.analysis.warmup import SERIES, WarmupAnalysis  # noqa: E402
-from sim.experiment.store import write_atomic  # noqa: E402
+from sim.analysis.warmup import SERIES, WarmupAnalysis
+from sim.experiment.store import write_atomic
+from sim.presentation import style  # noqa: F401  (selects the file-only backend for all figures)
 
 _LABELS = {"wait_mean_days": "mean wait of treatments started (days)",
            "waiting": "patients waiting (end of week)"}
