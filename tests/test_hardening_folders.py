@@ -293,3 +293,18 @@ def test_an_overloaded_unit_is_named_once(tmp_path, capsys):
     assert "grows without bound" in warnings[0]
     assert main(["run", str(TINY), *FAST, "--out", str(tmp_path / "calm")]) == 0
     assert "warning:" not in capsys.readouterr().err
+
+
+def test_a_folder_of_someone_elses_keeps_its_files(tmp_path, capsys):
+    out = tmp_path / "mine"
+    (out / "figures").mkdir(parents=True)
+    own = {"report.html": b"my notes", ".draft.tmp": b"x", "figures/plan.png": b"png",
+           "comparison.csv": b"a,b\n"}
+    for name, data in own.items():
+        (out / name).write_bytes(data)
+    assert main(["run", str(TINY), *FAST, "--out", str(out)]) == 0
+    assert {n: (out / n).read_bytes() for n in own} == own  # not specsim's: left alone
+    assert main(["report", str(out)]) == 0  # now a results folder: the report replaces them
+    assert main(["run", str(TINY), *FAST, "--seed", "3", "--out", str(out)]) == 0
+    assert not (out / "report.html").exists() and not (out / "comparison.csv").exists()
+    assert not list((out / "figures").glob("*.svg")) if (out / "figures").exists() else True

@@ -204,13 +204,20 @@ class OutputFolder:
                 os.close(self._fd)  # closing releases the lock
             self._fd = None
 
+    def _ours(self) -> bool:
+        """Does the folder hold specsim results (complete or not)? Only then are files other
+        than this command's own ever removed from it."""
+        return any((self.path / name).exists() for name in (MANIFEST, INCOMPLETE, "runs"))
+
     def _clean_leftovers(self) -> None:
         """Staging folders and temporary files of commands that were killed (we hold the lock,
         so nobody else is writing them)."""
         for item in self.path.glob(f"{STAGING}*"):
             shutil.rmtree(item, ignore_errors=True)
+        if not self._ours():
+            return
         for folder in (self.path, self.path / "runs"):
-            for item in folder.glob(".*.tmp"):
+            for item in folder.glob(".*.tmp"):  # write_atomic's: .<name>.<random>.tmp
                 with contextlib.suppress(OSError):
                     item.unlink()
 
@@ -237,14 +244,11 @@ class OutputFolder:
         files = {name: {"sha256": sha256(self.staging / name),
                         "bytes": (self.staging / name).stat().st_size} for name in staged}
         old = _manifest_files(self.path)
+        stale = [*old, *DERIVED] if self._ours() else []  # never in a folder of someone else's
         self.mark_incomplete()
-        for name in [*old, *DERIVED]:
+        for name in stale:
             if name not in files:
-                target = self.path / name
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target, ignore_errors=True)
-                else:
-                    target.unlink(missing_ok=True)
+                _remove(self.path / name)
         for name in staged:
             os.replace(self.staging / name, self.path / name)
         _sync_folder(self.path)
@@ -253,6 +257,17 @@ class OutputFolder:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files, **(meta or {})})
         (self.path / INCOMPLETE).unlink()
         _sync_folder(self.path)
+
+
+def _remove(path: Path) -> None:
+    """A stale result or report file; for the figures folder, only the figures in it."""
+    if path.is_dir() and not path.is_symlink():
+        for item in [*path.glob("*.png"), *path.glob("*.svg")]:
+            item.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only if nothing else is in it
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _try_lock(fd: int) -> None:
