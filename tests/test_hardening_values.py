@@ -50,8 +50,8 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path):
         (["run", "tiny.yaml", "--years", "1e400"], "--years", "1e400"),
         (["run", "tiny.yaml", "--years", "1000"], "--years", "at most 100"),
         (["run", "tiny.yaml", "--warmup-days", "-1"], "--warmup-days", "at least 0"),
-        (["run", "tiny.yaml", "--seed", "-1"], "--seed", "from 0"),
-        (["warmup", "tiny.yaml", "--seed", "-1"], "--seed", "from 0"),
+        (["run", "tiny.yaml", "--seed", "-1"], "--seed", "at least 0"),
+        (["warmup", "tiny.yaml", "--seed", "-1"], "--seed", "at least 0"),
         (["warmup", "tiny.yaml", "--years=-inf"], "--years", "finite"),
         (["run", "tiny.yaml", "--scheduler", "not an address"], "--scheduler",
          "'not an address'", "tcp://"),
@@ -60,7 +60,7 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path):
         (["calibrate", "tiny.yaml", "--targets", "t.csv", "--low", "4", "--high", "1"],
          "--low", "--high"),
         (["calibrate", "tiny.yaml", "--targets", "t.csv", "--high", "inf"], "--high", "finite"),
-        (["run", "tiny.yaml", "--precision", "1.5"], "--precision", "between 0 and 1"),
+        (["run", "tiny.yaml", "--precision", "1.5"], "--precision", "fraction below 1"),
         (["run", "tiny.yaml", "--out", ""], "--out", "must name a folder"),
     ]
     (tmp_path / "t.csv").write_text("kpi,scope,key,observed,tolerance,unit,source\n"

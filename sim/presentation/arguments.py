@@ -54,9 +54,10 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
     """argparse type: a whole number in [low, high]."""
     def parse(text: str) -> int:
         value = int(_number(text, int))
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be a whole number from {low:,} to {high:,} "
-                                             f"(got {shown(value, 30)})")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:,} (got {shown(value, 30)})")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,} (got {shown(value, 30)})")
         return value
     return parse
 

@@ -39,8 +39,8 @@ def precision(text: str) -> float:
     except argparse.ArgumentTypeError:
         value = 1.0
     if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1 (not 1), e.g. "
-                                         f"0.05 (got {text[:30]!r})")
+        raise argparse.ArgumentTypeError(f"must be a fraction below 1, e.g. 0.05 "
+                                         f"(got {text[:30]!r})")
     return value
 
 
