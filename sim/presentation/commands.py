@@ -158,10 +158,12 @@ def print_run(run: FinishedRun) -> None:
 
 
 def warn_overloads(run: FinishedRun, most: int = 5) -> None:
-    """One warning per overloaded unit (its queue grows without bound), after the run."""
+    """Once, after the run: a warning per service whose units are overloaded (their queue
+    grows without bound), naming the busiest units and their utilisation."""
     found = overloaded_units(run.tables.units, run.tables.timeseries, run.settings.warmup_days)
     for overload in found[:most]:
         print(f"warning: {overload}", file=sys.stderr)
     if len(found) > most:
-        print(f"warning: and {len(found) - most} more overloaded units (see units.csv: "
-              "utilisation)", file=sys.stderr)
+        units = sum(len(o.units) for o in found[most:])
+        print(f"warning: and {units} overloaded units of {len(found) - most} more services "
+              "(see units.csv: utilisation)", file=sys.stderr)
