@@ -98,6 +98,9 @@ def test_run_counts_in_the_billions(tmp_path):
         f"extends: {TINY}\nname: groups\nservice_groups: {{g: {{name: G, annual_episodes: 1e14, "
         "cost_per_episode_gbp: 1, annual_growth: 1.0}}\n")
     many = ["tiny.yaml"] * 101
+    services = "".join(f"  s{i}: {{name: S, incidence_per_100k: 1, treatment_days: {{kind: fixed, "
+                       f"mean: 1}}, units: [{{provider: P1}}]}}\n" for i in range(501))
+    (tmp_path / "wide.yaml").write_text(f"extends: {TINY}\nname: wide\nservices:\n{services}")
     eleven = []
     for i in range(11):
         (tmp_path / f"s{i}.yaml").write_text(f"extends: {TINY}\nname: s{i}\n")
@@ -118,6 +121,8 @@ def test_run_counts_in_the_billions(tmp_path):
         ["warmup", "tiny.yaml", "--replications", "1000000000", "--out", "o"],
         ["warmup", "tiny.yaml", "--window", "100000000", "--out", "o"],
         ["compare", *eleven, "--replications", "10000", "--out", "o"],
+        ["run", "wide.yaml", "--out", "o"],
+        ["run", "tiny.yaml", "--seed", str(10**16), "--out", "o"],
     ], tmp_path)
     assert_refused(results[0], "--replications", "1000000000", "at most 10,000")
     assert_refused(results[1], "--replications", "at most 19 digits")
@@ -133,6 +138,8 @@ def test_run_counts_in_the_billions(tmp_path):
     assert_refused(results[11], "--window", "at most 520")
     assert_refused(results[12], "--replications", "11 scenario(s) x 10,000 = 110,000 runs",
                    "100,000")
+    assert_refused(results[13], "wide.yaml", "at most 500 services", "502")
+    assert_refused(results[14], "--seed", "at most 1,000,000,000,000,000")
     assert tree(tmp_path) == before
 
 

@@ -25,6 +25,7 @@ from sim.config.limits import (
     MAX_NUMBER,
     MAX_REFERRALS,
     MAX_REPLICATIONS,
+    MAX_SERVICES,
     MAX_WARMUP_DAYS,
     MAX_YEARS,
     name_problem,
@@ -157,6 +158,10 @@ def bound_issues(scenario: Scenario, origins: Origins, label: str,
     problem = name_problem(scenario.name)
     if problem:
         add(("name",), f"a scenario name names output files, so it {problem}")
+    lines = len(scenario.services) + len(scenario.service_groups)
+    if lines > MAX_SERVICES:
+        add(("services",), f"at most {MAX_SERVICES} services and service groups together "
+                           f"(got {lines:,})")
     for section in ("services", "service_groups"):
         for sid in getattr(scenario, section):
             problem = name_problem(sid, ID_PATTERN, ID_RULE)

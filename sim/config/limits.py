@@ -37,12 +37,15 @@ MAX_REPLICATIONS = 10_000
 """Most replications of one scenario (`run.replications`, `--replications`, a sweep's)."""
 MAX_RUNS = 100_000
 """Most runs one command may start: scenarios x replications (x design points for a sweep)."""
+MAX_SERVICES = 500
+"""Most services plus service groups in one scenario (England has about 150 prescribed
+services)."""
 MAX_SCENARIOS = 100
 """Most scenarios one command (or sweep file) may name."""
 MAX_SWEEP_POINTS = 10_000
 """Most design points of one sweep (a grid's product of value counts, or lhs `n`)."""
-MAX_SEED = 2**63 - 1
-"""Largest master seed."""
+MAX_SEED = 10**15
+"""Largest master seed (as any number in a file)."""
 MAX_WORKERS = 512
 """Most local worker processes (`--workers`)."""
 MAX_REFERRALS = 2_000_000

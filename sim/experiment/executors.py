@@ -65,7 +65,7 @@ class LocalExecutor(Executor):
             for k, item in enumerate(items):
                 yield k, fn(item)
             return
-        pool = ProcessPoolExecutor(max_workers=self.workers)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)))
         try:
             pending: dict[Any, int] = {}
             queue = iter(enumerate(items))
