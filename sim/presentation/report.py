@@ -21,11 +21,18 @@ from sim.analysis.compare import paired_differences
 from sim.analysis.tables import comparison_table, to_markdown, wide_table
 from sim.config.geography import builtin_dir
 from sim.config.targets import load_targets
-from sim.experiment.store import write_atomic
-from sim.model.kpi_catalogue import format_interval, format_value
+from sim.experiment.store import csv_bytes, write_atomic
+from sim.model.kpi_catalogue import KPIS, format_interval, format_value
+from sim.presentation.excel import (
+    assumptions_sheet,
+    comparison_sheet,
+    per_ics,
+    per_unit,
+    write_comparison_workbook,
+)
 from sim.presentation.figures import FIGURES, report_figures
 from sim.presentation.headline import depends_on, glossary, headline_rows, summary_sentence
-from sim.presentation.names import scenario_title
+from sim.presentation.names import names_for, scenario_title
 from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results
 from sim.presentation.sweep_figures import sweep_figures
 
@@ -107,7 +114,9 @@ def validation_view(validation: pd.DataFrame) -> pd.DataFrame:
         miss, tolerance = format_value(r.kpi, r.miss), format_value(r.kpi, r.tolerance)
         verdict = ("within tolerance" if r.within_tolerance
                    else f"MISS: {miss} (tolerance {tolerance})")
-        rows.append({"target": f"{r.kpi} ({r.scope} {r.key})",
+        label = KPIS[r.kpi].table_label if r.kpi in KPIS else r.kpi
+        where = "England" if r.scope == "overall" else str(r.key).replace("_", " ")
+        rows.append({"target": f"{label}: {where}", "column id": f"{r.kpi} ({r.scope} {r.key})",
                      "real": format_value(r.kpi, r.observed),
                      "model": format_interval(r.kpi, r.model_mean, r.ci_low, r.ci_high),
                      "verdict": verdict, "source": r.source})
@@ -234,17 +243,40 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     overall = res.kpis[res.kpis.scope == "overall"]
     table = comparison_table(overall, res.baseline)
     write_atomic(folder / "comparison.csv",
-                 table.to_csv(index=False, float_format="%.10g").encode())
+                 csv_bytes(table))
     write_atomic(folder / "comparison.md", to_markdown(table, res.baseline).encode())
     diffs = paired_differences(overall, res.baseline)
     figures = report_figures(res, diffs, folder / "figures")
     validation = baseline_validation(res)
     if validation is not None:
         write_atomic(folder / "validation.csv",
-                     validation.to_csv(index=False, float_format="%.10g").encode())
+                     csv_bytes(validation))
     write_atomic(folder / "report.html", render_html(res, table, figures, validation).encode())
+    workbook = write_comparison_workbook(folder / "comparison.xlsx",
+                                         workbook_sheets(res, table, validation, folder))
     return {"comparison_csv": folder / "comparison.csv", "comparison_md": folder / "comparison.md",
-            "report": folder / "report.html"}
+            "comparison_xlsx": workbook, "report": folder / "report.html"}
+
+
+def workbook_sheets(res: ResultsFolder, table: pd.DataFrame, validation: pd.DataFrame | None,
+                    folder: Path) -> list[tuple[str, pd.DataFrame]]:
+    """The sheets of comparison.xlsx, in order."""
+    names = names_for(res)
+    units_path = folder / "units.parquet"
+    units = pd.read_parquet(units_path) if units_path.is_file() else None
+    rows = headline_rows(table, res.baseline)
+    drivers, share = depends_on(res.meta, res.baseline)
+    sheets = [("headline", rows.drop(columns="kpi").rename(columns={
+                  "baseline": f"baseline ({res.baseline})", "scenario_value": "scenario value"})),
+              ("comparison", comparison_sheet(table)),
+              ("per-ICS", per_ics(res.kpis, names)),
+              ("per-unit", per_unit(units, res.kpis, names))]
+    if validation is not None and len(validation):
+        sheets.append(("validation", validation_view(validation)))
+    extra = [share, *(f"{r.input}: decides {r.decides}" for r in drivers.itertuples())]
+    sheets += [("assumptions", assumptions_sheet(ASSUMPTIONS, res.meta, extra)),
+               ("glossary", glossary())]
+    return sheets
 
 
 def build_sweep_report(folder: Path) -> dict[str, Path]:
