@@ -24,7 +24,7 @@ from sim.config.sweep import apply
 from sim.config.targets import Target
 from sim.experiment.executors import Executor
 from sim.experiment.runner import make_tasks, run_tasks
-from sim.model.kpi_catalogue import CALIBRATION_KPIS
+from sim.model.kpi_catalogue import CALIBRATION_KPIS, KPIS
 
 # KPIs a capacity scale can be fitted to, in order of preference (the first one a service
 # has a target for is fitted; the others are checked)
@@ -160,6 +160,9 @@ def validation_table(kpis: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFr
             mean = low = high = float("nan")
         else:
             mean, low, high = t_interval(values.to_numpy())
+            if t.kpi in KPIS:  # a CI stays within the values the KPI can take
+                floor, ceiling = KPIS[t.kpi].bounds
+                low, high = max(low, floor), min(high, ceiling)
         miss = mean - t.observed
         rows.append({"kpi": t.kpi, "scope": t.scope, "key": t.key, "observed": t.observed,
                      "model_mean": mean, "ci_low": low, "ci_high": high, "miss": miss,
