@@ -48,7 +48,14 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as CSV file contents: UTF-8 with a byte-order mark, so that Excel (which reads a
+    CSV without one as Windows-1252) shows '£' and names with accents as written; pandas and
+    Python's csv module with encoding 'utf-8-sig' read it unchanged."""
+    return table.to_csv(index=False, float_format="%.10g").encode("utf-8-sig")
+
+
 def write_table(folder: Path, stem: str, table: pd.DataFrame) -> None:
-    """The same tidy table as CSV and Parquet."""
-    write_atomic(folder / f"{stem}.csv", table.to_csv(index=False, float_format="%.10g").encode())
+    """The same tidy table as CSV (UTF-8 with BOM) and Parquet."""
+    write_atomic(folder / f"{stem}.csv", csv_bytes(table))
     write_atomic(folder / f"{stem}.parquet", parquet_bytes(table))

@@ -106,7 +106,8 @@ def _report(folder: Path, baseline: str | None) -> int:
         written = build_report(folder, baseline)
     except ResultsError as exc:
         return _fail(str(exc))
-    print(f"comparison table: {written['comparison_csv']}, {written['comparison_md']}")
+    print(f"comparison table: {written['comparison_xlsx']}, {written['comparison_csv']}, "
+          f"{written['comparison_md']}")
     print(f"figures: {folder / 'figures'}/ (PNG 200 dpi + SVG); report: {written['report']}")
     return 0
 

@@ -28,7 +28,8 @@ from matplotlib.lines import Line2D
 from sim.analysis.stats import summarise
 from sim.model.kpi_catalogue import COST_PARTS, COST_TOTAL, HEADLINE_KPIS, KPIS, format_value
 from sim.model.kpis import WAIT_STANDARD_DAYS
-from sim.presentation.place_figures import postcode_variation, unit_map, unit_volume
+from sim.presentation.map_figure import unit_map
+from sim.presentation.place_figures import postcode_variation, unit_volume
 from sim.presentation.results_folder import ResultsFolder
 from sim.presentation.style import (
     DOUBLE_COLUMN_IN,
@@ -44,8 +45,6 @@ from sim.presentation.style import (
 # so not confusable with them. A part beyond the palette reuses its colours.
 COST_PALETTE = ("#08306B", "#2171B5", "#6BAED6", "#C6DBEF", "#969696", "#525252", "#D9D9D9")
 COST_COLOURS = dict(zip(COST_PARTS, cycle(COST_PALETTE)))
-# text in a shade too light to read on white is written in the next darker one
-_READABLE = {"#C6DBEF": "#6BAED6", "#D9D9D9": "#969696"}
 FIGURES = {
     "a_headline": "Headline KPIs with 95% confidence intervals",
     "b_wait_ecdf": "Distribution of waits (ECDF) with the 18-week standard",
@@ -54,7 +53,8 @@ FIGURES = {
     "e_cost_breakdown": "Cost breakdown",
     "f_fragmentation": "Care fragmentation: boundary crossings and hand-over delay",
     "g_forest": "Paired differences against the baseline (relative)",
-    "h_map": "ICS centroids and units sized by annual volume",
+    "h_map": "ICB boundaries shaded by the 92nd percentile wait; service units sized by annual "
+             "volume, ringed red below the minimum volume",
 }
 
 
@@ -125,13 +125,18 @@ def headline_panel(res: ResultsFolder, kpis: Sequence[str] = HEADLINE_KPIS) -> F
         for e in estimates(summary, names, kpi):
             ax.errorbar(e.mean * f, e.y, xerr=e.xerr(f), fmt="o", color=colours[e.name], ms=4,
                         capsize=2, lw=1)
-        ax.set_title(label(kpi), loc="left")
+        row = KPIS.get(kpi)
+        cue = {"higher_is_worse": "  (lower is better)", "higher_is_better":
+               "  (higher is better)"}.get(row.direction if row else "", "")
+        ax.set_title(label(kpi) + cue, loc="left")
         ax.set_yticks(range(len(names)), names)
         ax.set_ylim(-0.6, len(names) - 0.4)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
         _keep_within_bounds(ax, kpi)
+        if row is not None and row.bounds[0] == 0.0:  # a natural zero: the axis starts there
+            ax.set_xlim(left=-0.02 * ax.get_xlim()[1])  # (a marker at 0 is not cut in half)
     for ax in list(axes.flat)[len(kpis):]:
         ax.set_visible(False)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -214,8 +219,7 @@ def cost_breakdown(res: ResultsFolder) -> Figure:
         for e in estimates(summary, names, part):
             sub.barh(e.y, e.mean * f, color=res.colours[e.name], height=0.6, xerr=e.xerr(f),
                      capsize=1.5, error_kw={"lw": 0.7})
-        colour = COST_COLOURS[part]
-        sub.set_title(KPIS[part].label, fontsize=6.5, color=_READABLE.get(colour, colour),
+        sub.set_title(KPIS[part].label.replace(" ", "\n", 1), fontsize=6.5, color="#222222",
                       fontweight="bold")
         sub.set_yticks(range(len(names)), names if k == 0 else [""] * len(names))
         sub.set_ylim(len(names) - 0.5, -0.5)
@@ -274,6 +278,7 @@ def forest(diffs: pd.DataFrame, res: ResultsFolder) -> Figure:
     fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN, height))
     band = 0.7 / max(len(others), 1)
     extremes = [10.0]
+    lowest = 0.0
     unavailable = set()
     for j, name in enumerate(others):
         d = diffs[diffs.scenario == name].set_index("kpi")
@@ -289,7 +294,10 @@ def forest(diffs: pd.DataFrame, res: ResultsFolder) -> Figure:
             m = 100 * r.diff_mean / abs(base)
             lo = 100 * r.diff_low / abs(base) if not math.isnan(r.diff_low) else m
             hi = 100 * r.diff_high / abs(base) if not math.isnan(r.diff_high) else m
+            if kpi in KPIS and KPIS[kpi].bounds[0] >= 0 and base > 0:
+                lo = max(lo, -100.0)  # a non-negative quantity falls by at most 100%
             extremes += [abs(lo), abs(hi)]
+            lowest = min(lowest, lo, hi)
             ax.errorbar(m, y, xerr=[[m - lo], [hi - m]], fmt="o", ms=3.2, lw=0.9,
                         color=res.colours[name], mfc=res.colours[name] if r.significant
                         else "white", capsize=1.5)
@@ -298,8 +306,12 @@ def forest(diffs: pd.DataFrame, res: ResultsFolder) -> Figure:
     ax.axvline(0, color="black", lw=0.7)
     ax.set_xscale("symlog", linthresh=10, linscale=1.0)
     limit = 10 ** math.ceil(math.log10(max(extremes) * 1.05))
-    ax.set_xlim(-limit, limit)
-    ticks = [t for t in (-1000, -100, -10, 0, 10, 100, 1000) if abs(t) <= limit]
+    low_limit = -min(limit, 110.0)  # a quantity that cannot go below zero falls at most 100%
+    if lowest < low_limit:  # a KPI that can be negative (budget variance)
+        low_limit = -limit
+    ax.set_xlim(low_limit, limit)
+    ticks = [t for t in (-1000, -100, -50, -10, 0, 10, 100, 1000)
+             if low_limit <= t <= limit and not (t == -50 and limit > 100)]
     ax.set_xticks(ticks, [f"{t:+d}%" if t else "0" for t in ticks])
     ax.set_yticks(range(len(kpis)), [label(k) for k in kpis])
     ax.set_ylim(len(kpis) - 0.5, -0.5)

@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter
 
-from sim.model.kpi_catalogue import format_number
 from sim.model.kpis import WAIT_STANDARD_DAYS
+from sim.presentation.names import short_ics
 from sim.presentation.results_folder import ResultsFolder
 from sim.presentation.style import DOUBLE_COLUMN_IN, source_note, styled
 
@@ -32,7 +32,7 @@ def postcode_variation(res: ResultsFolder) -> Figure:
     order = sorted(base.index, key=lambda k: (region.get(k, "?"), base[k]))
     regions = [region.get(k, "?") for k in order]
     names = res.names
-    fig, axes = plt.subplots(len(names), 1, figsize=(DOUBLE_COLUMN_IN, 0.95 * len(names) + 0.9),
+    fig, axes = plt.subplots(len(names), 1, figsize=(DOUBLE_COLUMN_IN, 0.95 * len(names) + 1.8),
                              sharex=True, sharey=True, squeeze=False)
     x = np.arange(len(order))
     top = float(np.nanmax(np.asarray([*means.to_numpy(dtype=float), 0.0])))
@@ -51,17 +51,23 @@ def postcode_variation(res: ResultsFolder) -> Figure:
     bottom = axes[-1, 0]
     starts = [0] + [k for k in range(1, len(regions)) if regions[k] != regions[k - 1]]
     ends = starts[1:] + [len(regions)]
-    if len(order) <= 12:  # few ICSs: name each bar
-        names_of = {i.code: i.name for i in icss}
+    names_of = {i.code: short_ics(i.name) for i in icss}
+    if len(order) <= 12:  # few ICSs: name and region under each bar
         bottom.set_xticks(x, [f"{_wrap(names_of.get(k, k))}\n({regions[j]})"
                               for j, k in enumerate(order)], fontsize=6)
-    else:
-        bottom.set_xticks([(s + e - 1) / 2 for s, e in zip(starts, ends, strict=True)],
-                          [_wrap(regions[s]) for s in starts], fontsize=6)
+    else:  # every ICS named under its bar; regions named above the top row
+        bottom.set_xticks(x, [names_of.get(k, k) for k in order], fontsize=5, rotation=90)
+        top_ax = axes[0, 0]
+        for s, e in zip(starts, ends, strict=True):
+            top_ax.text((s + e - 1) / 2, 1.02, _wrap(regions[s]), fontsize=5.5, ha="center",
+                        va="bottom", transform=top_ax.get_xaxis_transform(), color="#333333")
     bottom.tick_params(axis="x", length=0)
     bottom.set_xlim(-0.6, len(order) - 0.4)
     bottom.set_xlabel("ICSs grouped by NHS region (within a region: sorted by the baseline's "
                       "p92 wait)")
+    if len(order) > 12:
+        axes[0, 0].set_title(names[0], loc="left", color=res.colours[names[0]],
+                             fontweight="bold", pad=14)
     fig.tight_layout(rect=(0, 0.03, 1, 1), h_pad=0.4)
     source_note(fig, res.note("Bars: mean over replications"
                               + ("; dashed: 18 weeks." if standard_drawn else ".")))
@@ -111,53 +117,4 @@ def unit_volume(res: ResultsFolder) -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, markerscale=2)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     source_note(fig, res.note("Dots: units that treated anyone (mean volume)."))
-    return fig
-
-
-@styled
-def unit_map(res: ResultsFolder) -> Figure:
-    """(h) ICS centroids (grey, sized by population) and units (sized by annual volume)."""
-    icss, providers = res.geography()
-    where = {p.code: (p.lon, p.lat) for p in providers}
-    units = res.kpis[(res.kpis.scope == "unit") & (res.kpis.kpi == "unit_volume_median")]
-    vol = units.groupby(["scenario", "key"], sort=False).value.mean().reset_index()
-    vol["provider"] = vol.key.str.split("/").str[1]
-    per_site = vol.groupby(["scenario", "provider"], sort=False).value.sum().reset_index()
-    names = res.names
-    cols = min(len(names), 4)
-    rows = math.ceil(len(names) / cols)
-    lat0 = float(np.mean([i.lat for i in icss])) if icss else 52.0
-    height = rows * DOUBLE_COLUMN_IN / cols * 1.25 + 0.9
-    fig, axes = plt.subplots(rows, cols, figsize=(DOUBLE_COLUMN_IN, height),
-                             squeeze=False, sharex=True, sharey=True)
-    biggest = max(float(per_site.value.max()), 1.0) if len(per_site) else 1.0
-    pop_max = max((i.population for i in icss), default=1)
-    for ax, name in zip(axes.flat, names, strict=False):
-        ax.scatter([i.lon for i in icss], [i.lat for i in icss],
-                   s=[12 * i.population / pop_max for i in icss], color="#BBBBBB", lw=0)
-        site = per_site[(per_site.scenario == name) & (per_site.value > 0)]
-        xy = np.array([where.get(p, (np.nan, np.nan)) for p in site.provider])
-        if len(xy):
-            ax.scatter(xy[:, 0], xy[:, 1], s=60 * site.value / biggest + 1.5,
-                       color=res.colours[name], alpha=0.6, lw=0.3, edgecolor="white")
-        ax.set_title(f"{name}\n{len(site)} sites", color=res.colours[name], fontsize=7.5)
-        ax.set_aspect(1 / math.cos(math.radians(lat0)))
-        ax.grid(False)
-        ax.tick_params(labelsize=6)
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("Latitude (°N)")
-    for ax in axes[-1, :]:
-        ax.set_xlabel("Longitude (°E)")
-    sizes = [biggest / 10, biggest / 2, biggest]  # reference sizes: shown as whole patients
-    handles = [plt.scatter([], [], s=60 * v / biggest + 1.5, facecolor="white",
-                           edgecolor="black", lw=0.6, label=f"{format_number(round(v))}/yr")
-               for v in sizes]
-    handles.append(plt.scatter([], [], s=8, color="#BBBBBB", label="ICS centroid"))
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
-               title="Site annual volume (patients per year, all services)",
-               bbox_to_anchor=(0.5, 0.1 / height), title_fontsize=7)
-    fig.tight_layout(rect=(0, 0.75 / height, 1, 1))
-    source_note(fig, res.note("No basemap: positions are longitude/latitude."))
     return fig
