@@ -46,7 +46,8 @@ LOCK = ".specsim.lock"
 MANIFEST = "manifest.json"
 INCOMPLETE = "INCOMPLETE"
 STAGING = ".specsim-staging-"
-DERIVED = ("comparison.csv", "comparison.md", "validation.csv", "report.html", "figures")
+DERIVED = ("comparison.csv", "comparison.md", "comparison.xlsx", "validation.csv", "report.html",
+           "figures")
 """Files `report` draws from the results; removed whenever new results are committed."""
 _HELD: set[int] = set()
 
