@@ -99,8 +99,8 @@ def unit_map(res: ResultsFolder) -> Figure:
                    edgecolor=[BELOW_MIN if b else "white" for b in own.below])
         sites = own.provider.nunique()
         below = int(own.below.sum())
-        ax.set_title(f"{name}\n{len(own)} service units at {sites} sites; {below} below min.",
-                     color=res.colours[name], fontsize=7)
+        ax.set_title(f"{name}\n{len(own)} units at {sites} sites\n{below} below min. volume",
+                     color=res.colours[name], fontsize=6.5)
         ax.set_aspect(1 / math.cos(math.radians(lat0)))
         ax.autoscale_view()
         ax.set_axis_off()
@@ -115,7 +115,7 @@ def unit_map(res: ResultsFolder) -> Figure:
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
                title="Service unit annual volume (patients per year)",
                bbox_to_anchor=(0.5, 0.3 / height), title_fontsize=7)
-    fig.subplots_adjust(left=0.01, right=0.88, bottom=0.9 / height, top=1 - 0.35 / height,
+    fig.subplots_adjust(left=0.01, right=0.88, bottom=0.9 / height, top=1 - 0.55 / height,
                         wspace=0.02, hspace=0.15)
     if has_shapes:
         cax = fig.add_axes((0.9, 0.3, 0.015, 0.45))

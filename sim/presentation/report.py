@@ -166,7 +166,7 @@ def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list
     others = [n for n in res.names if n != res.baseline]
     title = (f"{_upper_first(scenario_title(others[0]))} compared with "
              f"{scenario_title(res.baseline)}" if len(others) == 1 else
-             f"{len(res.names)} commissioning scenarios compared with "
+             f"{len(others)} commissioning scenarios compared with "
              f"{scenario_title(res.baseline)}")
     rows = headline_rows(table, res.baseline)
     years = meta.get("years")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -83,8 +84,11 @@ def styled(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def source_note(fig: Figure, note: str) -> None:
-    """A small grey line at the bottom left: where the numbers come from."""
-    fig.text(0.005, 0.003, note, fontsize=5.5, color="#555555", ha="left", va="bottom")
+    """Small grey lines at the bottom left: where the numbers come from, wrapped to the
+    figure's width (a long note would otherwise widen the saved figure past its column)."""
+    width = max(40, int(fig.get_figwidth() * 26))  # characters of 5.5 pt text per inch
+    fig.text(0.005, 0.003, textwrap.fill(note, width), fontsize=5.5, color="#555555",
+             ha="left", va="bottom")
 
 
 def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
