@@ -146,9 +146,11 @@ def test_a_sweep_killed_with_sigkill_is_marked_and_resumes(tmp_path):
     proc = _specsim("sweep", "sweep.yaml", "--workers", "2", "--out", str(out), cwd=tmp_path)
     _wait_for(lambda: len(list((out / "runs").glob("*.parquet"))) >= 2
               or proc.poll() is not None)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert (out / INCOMPLETE).is_file() and not (out / MANIFEST).exists()
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=10)
     results = run_cases([["report", "out"], ["sweep", "sweep.yaml", "--out", "out"],
                          ["sweep", "sweep.yaml", "--out", "out", "--resume", "--workers", "1"],
                          ["report", "out"]], tmp_path)
@@ -169,12 +171,33 @@ def test_a_run_killed_with_sigkill_keeps_the_previous_results(tmp_path):
     _wait_for(lambda: (out / ".specsim.lock").read_text().startswith(f"pid {proc.pid}")
               or proc.poll() is not None)
     time.sleep(1.0)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert (out / "kpis.csv").read_bytes() == before and not (out / INCOMPLETE).exists()
-    # the killed command's pool workers may still be alive: they do not hold the lock
+    # the lock died with the command (its pool workers never held it)
     assert main(["run", str(TINY), *FAST, "--seed", "5", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
+    if sys.platform.startswith("linux"):  # and the workers died with it, not orphaned
+        assert workers
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=10)
+
+
+def _children(pid: int) -> list[int]:
+    """Child process ids of `pid` (Linux /proc), once it has started some."""
+    path = f"/proc/{pid}/task/{pid}/children"
+    if not os.path.exists(path):
+        return []
+    _wait_for(lambda: open(path).read().split() != [], seconds=30)
+    return [int(c) for c in open(path).read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[-1][:1] not in ("Z", "X")
+    except OSError:
+        return False
 
 
 def test_report_refuses_mixtures_and_damaged_files(two_runs, tmp_path, capsys):

@@ -8,8 +8,10 @@ connection however the block ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from itertools import islice
@@ -44,6 +46,20 @@ class Executor(Protocol):
         self.close()
 
 
+def die_with_parent(parent: int) -> None:
+    """Pool worker initializer: end this worker when the process that started it ends, even by
+    kill -9 (Linux), instead of leaving it waiting for work that will never come."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def default_workers() -> int:
     """Every core: a run is one CPU-bound process."""
     return os.cpu_count() or 1
@@ -65,7 +81,8 @@ class LocalExecutor(Executor):
             for k, item in enumerate(items):
                 yield k, fn(item)
             return
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)))
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
         try:
             pending: dict[Any, int] = {}
             queue = iter(enumerate(items))
