@@ -18,6 +18,8 @@ from sim.config import Scenario
 from sim.config.schema import RunSettings
 from sim.experiment.executors import Executor, LocalExecutor
 from sim.experiment.runner import RunTask
+from sim.model.invariants import check_invariants
+from sim.model.kpis import replication_kpis
 from sim.model.records import MANAGED_LOCALLY, UNMET, RunResult
 from sim.model.simulation import simulate
 
@@ -111,9 +113,11 @@ def analyse(per_replication: Sequence[pd.DataFrame], window: int = 5) -> WarmupA
 
 
 def replication_series(task: RunTask) -> pd.DataFrame:
-    """Weekly series of one replication run with no warm-up discarded (picklable for pools)."""
+    """Weekly series of one replication run with no warm-up discarded (picklable for pools).
+    The run is checked for the accounting invariants like every other run."""
     result = simulate(task.scenario, task.replication, seed=task.seed, years=task.years,
                       warmup_days=0.0, stream_salt=task.stream_salt)
+    check_invariants(result, replication_kpis(result))
     return weekly_series(result)
 
 
