@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from sim.analysis.stats import t_interval
+from sim.analysis.stats import kpi_interval
 from sim.config import Scenario
 from sim.config.sweep import apply
 from sim.config.targets import Target
 from sim.experiment.executors import Executor
 from sim.experiment.runner import make_tasks, run_tasks
-from sim.model.kpi_catalogue import CALIBRATION_KPIS, KPIS
+from sim.model.kpi_catalogue import CALIBRATION_KPIS
 
 # KPIs a capacity scale can be fitted to, in order of preference (the first one a service
 # has a target for is fitted; the others are checked)
@@ -66,8 +66,14 @@ def one_service(scenario: Scenario, service_id: str) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def _values(kpis: pd.DataFrame, t: Target) -> np.ndarray:
+    """The target's KPI over the replications in `kpis`."""
+    return kpis[(kpis.scope == t.scope) & (kpis.key == t.key)
+                & (kpis.kpi == t.kpi)].value.to_numpy(dtype=float)
+
+
 def _mean(kpis: pd.DataFrame, t: Target) -> float:
-    values = kpis[(kpis.scope == t.scope) & (kpis.key == t.key) & (kpis.kpi == t.kpi)].value
+    values = _values(kpis, t)
     return float(values.mean()) if len(values) else float("nan")
 
 
@@ -155,14 +161,7 @@ def validation_table(kpis: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFr
     it is within the target's tolerance."""
     rows = []
     for t in targets:
-        values = kpis[(kpis.scope == t.scope) & (kpis.key == t.key) & (kpis.kpi == t.kpi)].value
-        if len(values) == 0:
-            mean = low = high = float("nan")
-        else:
-            mean, low, high = t_interval(values.to_numpy())
-            if t.kpi in KPIS:  # a CI stays within the values the KPI can take
-                floor, ceiling = KPIS[t.kpi].bounds
-                low, high = max(low, floor), min(high, ceiling)
+        mean, low, high = kpi_interval(t.kpi, _values(kpis, t))
         miss = mean - t.observed
         rows.append({"kpi": t.kpi, "scope": t.scope, "key": t.key, "observed": t.observed,
                      "model_mean": mean, "ci_low": low, "ci_high": high, "miss": miss,

@@ -37,25 +37,34 @@ def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[floa
     return low, high
 
 
-def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Per (scenario, scope, key, kpi): n, mean, sd and CI bounds across replications.
+def kpi_interval(kpi: str, values: np.ndarray, level: float = 0.95
+                 ) -> tuple[float, float, float]:
+    """(mean, lower, upper) of a KPI over replications, the CI kept within the values the KPI
+    can take (catalogue `bounds`: a share is not below 0 or above 100, a wait is not
+    negative), as a t-interval of few replications may not; an indicator's (`p_overspend`)
+    is the Wilson interval of its 0/1 values."""
+    values = np.asarray(values, dtype=float)
+    mean, low, high = t_interval(values, level)
+    valid = values[~np.isnan(values)]
+    row = KPIS.get(kpi)
+    if row is not None and row.indicator:  # 0/1 per replication: mean is a probability
+        low, high = wilson_interval(float(valid.sum()), len(valid), level)
+    elif row is not None and not np.isnan(low):
+        lower, upper = row.bounds
+        low, high = max(lower, low), min(upper, high)
+    return mean, low, high
 
-    A KPI's CI stays within the values the KPI can take (catalogue `bounds`: a share is not
-    below 0 or above 100, a wait is not negative), as a t-interval of few replications may
-    not; an indicator's (`p_overspend`) is the Wilson interval of its 0/1 values."""
+
+def summarise(kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per (scenario, scope, key, kpi): n, mean, sd and CI bounds across replications
+    (`kpi_interval`)."""
     rows = []
     for (scenario, scope, key, kpi), group in kpis.groupby(
         ["scenario", "scope", "key", "kpi"], sort=False
     ):
         values = group["value"].to_numpy(dtype=float)
-        mean, low, high = t_interval(values, level)
+        mean, low, high = kpi_interval(kpi, values, level)
         valid = values[~np.isnan(values)]
-        row = KPIS.get(kpi)
-        if row is not None and row.indicator:  # 0/1 per replication: mean is a probability
-            low, high = wilson_interval(float(valid.sum()), len(valid), level)
-        elif row is not None and not np.isnan(low):
-            lower, upper = row.bounds
-            low, high = max(lower, low), min(upper, high)
         rows.append((scenario, scope, key, kpi, len(valid), mean,
                      float(valid.std(ddof=1)) if len(valid) > 1 else float("nan"), low, high))
     return pd.DataFrame(rows, columns=["scenario", "scope", "key", "kpi", "n", "mean", "sd",

@@ -55,9 +55,5 @@ if tuple(ARRANGEMENTS) != get_args(Arrangement):  # pragma: no cover - a program
     raise RuntimeError("ARRANGEMENTS and Arrangement list different arrangements")
 
 
-def delegated_names() -> list[str]:
-    return [name for name, kind in ARRANGEMENTS.items() if kind.delegated]
-
-
 def not_delegated_names() -> list[str]:
     return [name for name, kind in ARRANGEMENTS.items() if not kind.delegated]

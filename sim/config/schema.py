@@ -219,6 +219,10 @@ class Commissioning(Strict):
     collaborative: Rules = Rules()
     collaboratives: dict[str, list[str]] = Field(default_factory=dict)
 
+    def rules_for(self, arrangement: str) -> Rules:
+        """The rules block of an arrangement (`commissioning.national`, `.ics`, ...)."""
+        return getattr(self, arrangement)
+
     def arrangement_for(self, service_id: str, delegable: bool) -> Arrangement:
         """The arrangement of a service: its own entry, else the default, except that the
         default never delegates a service that may not be delegated (it stays national)."""

@@ -70,7 +70,7 @@ def run_task(task: RunTask) -> RunTables:
     table = replication_kpis(result)
     check_invariants(result, table)
     tables = RunTables(table, wait_quantiles(result), WaitingList(result).monthly(),
-                       unit_table(result))
+                       unit_table(result, table))
     for name in TABLES:
         frame = getattr(tables, name)
         frame.insert(0, "replication", task.replication)

@@ -17,18 +17,19 @@ Three parts, one idea (the commissioner):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
-from sim.config.arrangements import ARRANGEMENTS, ArrangementKind
+from sim.config.arrangements import ARRANGEMENTS
 from sim.config.schema import ICS, Rules, Scenario
 from sim.model.rng import stream
 from sim.model.unit import TreatmentUnit
 
-NATIONAL = "NHSE national"  # the key of NHS England's national commissioner (always index 0)
+NATIONAL = "NHSE national"  # the key of NHS England's national commissioner
+NATIONAL_INDEX = 0  # its index in `Network.commissioners`: it commissions every escalation
 REVIEW_DAYS = 365.0 / 4.0
 MAX_CUT_LEVEL = 3
 
@@ -71,10 +72,6 @@ class CommissioningPlan:
             raise KeyError(f"the commissioning plan says nothing of {service!r} for {ics!r}")
         return found
 
-    def change_days(self) -> list[float]:
-        """Days after 0 on which some (ICS, service) changes arrangement."""
-        return sorted({e.from_day for e in self.entries if e.from_day > 0})
-
 
 # -- commissioners as compiled -----------------------------------------------------------------
 @dataclass
@@ -91,35 +88,37 @@ class Commissioner:
     budget0: float = 0.0  # annual activity budget at t = 0 (GBP)
     admin_fte: float = 0.0
 
-    @property
-    def kind(self) -> ArrangementKind:
-        return ARRANGEMENTS[self.arrangement]
+
+@dataclass(frozen=True)
+class Body:
+    """How a footprint kind names the body that commissions for an ICS, and which ICSs it
+    covers. `collaborative_of` maps an ICS code to its joint committee."""
+
+    name: Callable[[ICS, dict[str, str]], str]
+    covers: Callable[[ICS, ICS, dict[str, str]], bool]  # (its ICS, another ICS, ...)
+
+
+BODIES: dict[str, Body] = {
+    "england": Body(lambda ics, co: NATIONAL, lambda ics, other, co: True),
+    "region": Body(lambda ics, co: f"NHSE region {ics.region_code}",
+                   lambda ics, other, co: other.region_code == ics.region_code),
+    "one_ics": Body(lambda ics, co: f"ICS {ics.code}",
+                    lambda ics, other, co: other.code == ics.code),
+    "joint_committee": Body(lambda ics, co: f"Collaborative {co[ics.code]}",
+                            lambda ics, other, co: co.get(other.code) == co[ics.code]),
+}
 
 
 def commissioner_key(arrangement: str, ics: ICS, collaborative_of: dict[str, str]) -> str:
     """The name of the body that commissions for `ics` under `arrangement`."""
-    footprint = ARRANGEMENTS[arrangement].footprint
-    if footprint == "england":
-        return NATIONAL
-    if footprint == "region":
-        return f"NHSE region {ics.region_code}"
-    if footprint == "one_ics":
-        return f"ICS {ics.code}"
-    return f"Collaborative {collaborative_of[ics.code]}"
+    return BODIES[ARRANGEMENTS[arrangement].footprint].name(ics, collaborative_of)
 
 
 def footprint_of(arrangement: str, ics: ICS, icss: Sequence[ICS],
                  collaborative_of: dict[str, str]) -> frozenset[int]:
     """The ICSs (by index) covered by the commissioner of `ics` under `arrangement`."""
-    footprint = ARRANGEMENTS[arrangement].footprint
-    if footprint == "england":
-        return frozenset(range(len(icss)))
-    if footprint == "region":
-        return frozenset(i for i, o in enumerate(icss) if o.region_code == ics.region_code)
-    if footprint == "one_ics":
-        return frozenset(i for i, o in enumerate(icss) if o.code == ics.code)
-    group = collaborative_of[ics.code]
-    return frozenset(i for i, o in enumerate(icss) if collaborative_of.get(o.code) == group)
+    covers = BODIES[ARRANGEMENTS[arrangement].footprint].covers
+    return frozenset(i for i, other in enumerate(icss) if covers(ics, other, collaborative_of))
 
 
 def budget_between(c: Commissioner, start: float, end: float) -> float:

@@ -174,12 +174,11 @@ def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int
     activity = float(f.treated.variable.sum() + f.escalated.variable.sum())
     provider = years * sum(net.services[net.units[u].service].spec.fixed_cost_per_unit_gbp
                            for u in units)
-    groups = (net.groups if whole else [])
-    admin = years * pathway.fte_cost_gbp * sum(
-        c.rules.admin_fte_per_service * (len(c.services & services) + sum(
-            g.spec.prescribed_services for g in groups if g.id in c.groups))
-        for c in net.commissioners
-    )
+    # the whole system: every commissioner's team as built (services and groups)
+    admin = years * pathway.fte_cost_gbp * (
+        sum(c.admin_fte for c in net.commissioners) if whole else
+        sum(c.rules.admin_fte_per_service * len(c.services & services)
+            for c in net.commissioners))
     travel = 2.0 * pathway.travel_cost_per_km_gbp * float(f.treated.km.sum())
     adverse = float(f.treated.extra.sum() + f.escalated.extra.sum())
     total = activity + provider + admin + travel + adverse

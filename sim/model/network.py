@@ -22,6 +22,7 @@ from sim.config.geography import load_geography
 from sim.config.schema import ICS, Provider, Rules, Scenario, Service, ServiceGroup
 from sim.model.commissioning import (
     NATIONAL,
+    NATIONAL_INDEX,
     Commissioner,
     CommissioningPlan,
     commissioner_key,
@@ -140,7 +141,7 @@ class _Builder:
                                  self.commissioning.collaboratives.items() for code in members}
         self.commissioners = [Commissioner(NATIONAL, "national", self.commissioning.national,
                                            frozenset(range(len(self.icss))))]
-        self.by_key = {NATIONAL: 0}
+        self.by_key = {NATIONAL: NATIONAL_INDEX}
         self.units: list[UnitSpec] = []
         self.notes: list[str] = []
 
@@ -204,7 +205,7 @@ def _localise(b: _Builder, sid: str, service: Service, arrangements: list[str],
     at its largest eligible trust (ties: the alphabetically first code)."""
     hosted = {b.ics_index[s.host.icb_code] for s in sites}
     for i, ics in enumerate(b.icss):
-        rules = getattr(b.commissioning, arrangements[i])
+        rules = b.commissioning.rules_for(arrangements[i])
         if not (ARRANGEMENTS[arrangements[i]].may_localise and rules.localise.enabled):
             continue
         threshold = rules.localise.threshold_share_of_min_volume * service.min_unit_volume
@@ -252,7 +253,7 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
     centre_sites = [j for j, s in enumerate(sites) if s.national_centre]
     for i, ics in enumerate(b.icss):
         kind = ARRANGEMENTS[arrangements[i]]
-        rules = getattr(b.commissioning, arrangements[i])
+        rules = b.commissioning.rules_for(arrangements[i])
         k = b.commissioner_for(arrangements[i], ics, rules)
         c = b.commissioners[k]
         commissioner[i] = k
@@ -276,8 +277,8 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
         ))
         annual = specialised0[i] * 365.0
         c.budget0 += annual * service.tariff_gbp * (1.0 + rules.budget_headroom)
-        b.commissioners[0].budget0 += (annual * typical_p * service.outcome.escalation_share
-                                       * service.tariff_gbp)
+        b.commissioners[NATIONAL_INDEX].budget0 += (
+            annual * typical_p * service.outcome.escalation_share * service.tariff_gbp)
     per_trust: dict[str, int] = {}
     for j, site in enumerate(sites):
         n = per_trust[site.host.code] = per_trust.get(site.host.code, 0) + 1
@@ -300,7 +301,7 @@ def build_network(scenario: Scenario) -> Network:
     for s_index, (sid, service) in enumerate(sorted(scenario.services.items())):
         # 1. demand: referrals at t = 0, and those the commissioner is expected to accept
         arrangements = [b.plan.arrangement(sid, ics.code) for ics in b.icss]
-        accepted = np.array([accepted_share(service, getattr(b.commissioning, a))
+        accepted = np.array([accepted_share(service, b.commissioning.rules_for(a))
                              for a in arrangements])
         rate0 = b.pop * service.incidence_per_100k / 1e5 / 365.0
         specialised0 = rate0 * (1.0 - service.local_management_share) * accepted
@@ -328,7 +329,7 @@ def _service_group(b: _Builder, gid: str, group: ServiceGroup) -> GroupNetwork:
     commissioner = np.zeros(len(b.icss), dtype=np.int64)
     for i, ics in enumerate(b.icss):
         arrangement = b.plan.arrangement(gid, ics.code)
-        rules = getattr(b.commissioning, arrangement)
+        rules = b.commissioning.rules_for(arrangement)
         k = b.commissioner_for(arrangement, ics, rules)
         commissioner[i] = k
         b.commissioners[k].groups.add(gid)

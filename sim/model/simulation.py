@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from sim.config.schema import Scenario
-from sim.model.commissioning import Commissioners
+from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import CHUNK, cyclic_gc_paused, events_scheduled, launch
 from sim.model.groups import group_activity
@@ -25,8 +25,6 @@ from sim.model.patients import generate_patients
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
 from sim.model.unit import TreatmentUnit
-
-NATIONAL_COMMISSIONER = 0  # NHS England national, which commissions escalations
 
 
 class PatientRow(NamedTuple):
@@ -180,13 +178,15 @@ class Simulation:
             rec.transfers[pid] = transfers
             priority = 0
         else:
+            priority = int(row.priority)
+            # a patient already on the list was accepted and handed over before t = 0
+            if (not row.backlog and priority == 1
+                    and row.u_access >= commissioners.access[k]):
+                rec.status[pid] = UNMET  # refused: no routing, no hand-over
+                return
             rules = net.commissioners[k].rules
             choice = self._route(sn.candidates[i], rules.w_wait)
-            priority = int(row.priority)
-            if not row.backlog:  # a patient already on the list was accepted and handed over
-                if priority == 1 and row.u_access >= commissioners.access[k]:
-                    rec.status[pid] = UNMET
-                    return
+            if not row.backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
                 if crosses:
@@ -222,7 +222,7 @@ class Simulation:
         hand_back_crosses = crosses  # the last specialised stage's commissioner is not the ICS
         if (adverse and row.u_escalate < outcome.escalation_share
                 and not net.units[choice.unit].national_centre and sn.centres[i]):
-            national = NATIONAL_COMMISSIONER
+            national = NATIONAL_INDEX
             if k != national:
                 crossings += 1
                 escalation_delay = handover_mean * row.e_handover_esc
