@@ -28,6 +28,9 @@ def test_more_demand_with_fixed_capacity_means_longer_waits_and_a_growing_list(c
                            "services.cardiac_surgery.incidence_per_100k": incidence * 1.2})
     slots = [[u.slots for u in build_network(s).units] for s in (cardiac, more)]
     assert slots[0] == slots[1]  # capacity is an input: it does not follow demand
+    sized = [apply(s, {"pathway.capacity": "sized"}) for s in (cardiac, more)]
+    sized_slots = [sum(u.slots for u in build_network(s).units) for s in sized]
+    assert sized_slots[1] > 1.15 * sized_slots[0]  # the `sized` mode: capacity follows demand
     tables = run_tasks(make_tasks([cardiac, more], 4, 11, 1.0, 60.0))
     diff = paired_differences(tables.kpis[tables.kpis.scope == "service"], cardiac.name)
     for kpi in ("incomplete_median_wait_days", "incomplete_p92_wait_days", "waiting_list_end"):
