@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim.analysis.stats import summarise
 from sim.config import Scenario
@@ -58,9 +58,9 @@ def _needed(widths: pd.DataFrame, n: int, target: float, level: float = 0.95) ->
     if len(finite) < len(widths) or finite.empty:
         return 2 * n
     q = 0.5 + level / 2
-    cv = float(finite.max()) * math.sqrt(n) / stats.t.ppf(q, n - 1)
+    cv = float(finite.max()) * math.sqrt(n) / special.stdtrit(n - 1, q)
     m = n + 1
-    while m < 2 * n and stats.t.ppf(q, m - 1) * cv / math.sqrt(m) > target:
+    while m < 2 * n and special.stdtrit(m - 1, q) * cv / math.sqrt(m) > target:
         m += 1
     return m
 

@@ -1,10 +1,13 @@
-"""Means and t-based 95% confidence intervals across replications."""
+"""Means and t-based 95% confidence intervals across replications.
+
+Quantiles come from `scipy.special` (stdtrit, ndtri), which `scipy.stats.t.ppf` and
+`norm.ppf` call: the same numbers without importing scipy.stats (~0.4 s) on every run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim.model.kpi_catalogue import KPIS
 
@@ -18,7 +21,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(x.mean())
     if len(x) < 2:
         return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    half = float(special.stdtrit(len(x) - 1, 0.5 + level / 2) * x.std(ddof=1) / np.sqrt(len(x)))
     return mean, mean - half, mean + half
 
 
@@ -27,7 +30,7 @@ def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[floa
     successes, where a t-interval of 0/1 values collapses or leaves [0, 1]."""
     if n == 0:
         return float("nan"), float("nan")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)

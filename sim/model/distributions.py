@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from sim.config.schema import Distribution
 
@@ -30,7 +30,9 @@ def from_uniform(dist: Distribution, u: np.ndarray) -> np.ndarray:
         mu, sigma = _lognormal_params(dist.mean, dist.cv)
         return np.exp(mu + sigma * special.ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
     shape = 1.0 / (dist.cv * dist.cv)
-    return stats.gamma.ppf(u, shape, scale=dist.mean / shape)
+    # scipy.stats.gamma.ppf is exactly this (gammaincinv * scale + 0); scipy.special alone
+    # imports in a third of the time of scipy.stats (start-up of every run)
+    return special.gammaincinv(shape, u) * (dist.mean / shape)
 
 
 def residual(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -2,6 +2,10 @@
 
 Bad input exits with code 2 and one line per problem naming the file, the key, the bad value
 and what is allowed; nothing a user runs ends in a traceback from deep inside.
+
+Start-up: this module and the `register` functions it calls import only argparse-level code
+and `sim.config`, so `specsim --help` and `specsim validate` never load pandas, scipy or
+matplotlib; each command imports what it runs when it runs (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -13,8 +17,6 @@ from collections.abc import Sequence
 
 from sim import __version__
 from sim.config import ConfigError, load_scenario
-from sim.experiment.outputs import OutputError
-from sim.experiment.sweep import SweepStateError
 from sim.presentation.arguments import (
     EXIT_USAGE,
     UsageError,
@@ -25,12 +27,9 @@ from sim.presentation.arguments import (
     warmup_days,
     years,
 )
-from sim.presentation.boundary import run_inputs
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
-from sim.presentation.commands import open_executor, print_run, run_scenarios
-from sim.presentation.report import ResultsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,12 +81,25 @@ def _validate(files: Sequence[str]) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """`specsim run`: replications of scenarios, tables committed whole, headline table
     printed. `specsim compare` calls the same `run_scenarios`, then adds its report."""
+    from sim.presentation.boundary import run_inputs
+    from sim.presentation.commands import open_executor, print_run, run_scenarios
+
     inputs = run_inputs(args, "run")  # everything checked, nothing written yet
     with inputs.output as out, open_executor(args.workers, args.scheduler) as executor:
         finished = run_scenarios(inputs.scenarios, inputs.settings, executor, out,
                                  precision_goal(args))
     print_run(finished)
     return 0
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean bad input (exit 2) besides ConfigError. Imported only when an error is
+    being handled: their modules load pandas and matplotlib, which start-up must not."""
+    from sim.experiment.outputs import OutputError
+    from sim.experiment.sweep import SweepStateError
+    from sim.presentation.report import ResultsError
+
+    return UsageError, OutputError, ResultsError, SweepStateError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,13 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print(f"error: {issue}", file=sys.stderr)
         return EXIT_USAGE
-    except (UsageError, OutputError, ResultsError, SweepStateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted: earlier results in the output folder are unchanged (a folder "
               "being replaced is marked INCOMPLETE)", file=sys.stderr)
         return 130
+    except _input_errors() as exc:  # evaluated only once an exception is on its way
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except MemoryError:
         print("error: out of memory; use fewer --workers, fewer replications or a shorter run",
               file=sys.stderr)

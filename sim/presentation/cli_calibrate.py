@@ -7,14 +7,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from sim.analysis.calibrate import Calibration, calibrate
 from sim.config import load_scenario
 from sim.config.targets import load_targets
-from sim.experiment.outputs import OutputFolder
-from sim.experiment.store import write_atomic, write_table
 from sim.presentation.arguments import (
     UsageError,
     add_executor_options,
@@ -25,8 +23,10 @@ from sim.presentation.arguments import (
     warmup_days,
     years,
 )
-from sim.presentation.boundary import check_run_size, output
-from sim.presentation.commands import open_executor
+
+if TYPE_CHECKING:  # the run modules load scipy and pandas: imported when the command runs
+    from sim.analysis.calibrate import Calibration
+    from sim.experiment.outputs import OutputFolder
 
 SCALE = float_between(0.0, 1000.0, low_open=True)
 
@@ -53,6 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
+    from sim.analysis.calibrate import calibrate
+    from sim.presentation.boundary import check_run_size, output
+    from sim.presentation.commands import open_executor
+
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets)  # ConfigError -> exit 2, before any run
     settings = run_settings(args, scenario.run.with_overrides(replications=3))
@@ -78,6 +82,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, name: str, result: Calibration, held: OutputFolder) -> None:
     """The calibration table and the calibrated scenario, committed together."""
+    from sim.experiment.store import write_atomic, write_table
+
     out = held.staging
     write_table(out, "calibration", result.table)
     fitted = {f.service: {"capacity_scale": round(f.scale, 4)} for f in result.fits}

@@ -1,7 +1,8 @@
 """`specsim sweep` and `specsim warmup`, and the `--precision` options of `specsim run`.
 
 Registered on the main parser by `register(subparsers)`; each subcommand sets `func`, so
-`cli.main` dispatches without knowing them.
+`cli.main` dispatches without knowing them. Commands import what they run when they run
+(start-up of `specsim --help` loads no pandas, scipy or matplotlib).
 """
 
 from __future__ import annotations
@@ -9,12 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.analysis.warmup import default_years, warmup_analysis
-from sim.config import load_scenario
-from sim.config.sweep import load_sweep
-from sim.experiment.store import write_json, write_table
-from sim.experiment.sweep import run_sweep
 from sim.presentation.arguments import (
     add_executor_options,
     float_between,
@@ -24,10 +21,9 @@ from sim.presentation.arguments import (
     seed,
     years,
 )
-from sim.presentation.boundary import check_run_size, output
-from sim.presentation.commands import PrecisionGoal, open_executor
-from sim.presentation.progress import progress_bar
-from sim.presentation.warmup_plot import welch_plot
+
+if TYPE_CHECKING:
+    from sim.presentation.commands import PrecisionGoal
 
 MAX_WINDOW_WEEKS = 520
 
@@ -81,11 +77,19 @@ def precision_goal(args: argparse.Namespace) -> PrecisionGoal | None:
     """The `--precision` goal, starting from `--replications` (default 5), if one was asked."""
     if args.precision is None:
         return None
+    from sim.presentation.commands import PrecisionGoal
+
     return PrecisionGoal(args.precision, start=args.replications or 5,
                          cap=args.max_replications)
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.config.sweep import load_sweep
+    from sim.experiment.sweep import run_sweep
+    from sim.presentation.boundary import output
+    from sim.presentation.commands import open_executor
+    from sim.presentation.progress import progress_bar
+
     sweep = load_sweep(args.file)  # the boundary: read, validate, size; ConfigError -> exit 2
     held = output(args.out or Path("outputs") / f"sweep-{sweep.spec.name}", "sweep")
     out = held.path
@@ -109,6 +113,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _warmup(args: argparse.Namespace) -> int:
+    from sim.analysis.warmup import default_years, warmup_analysis
+    from sim.config import load_scenario
+    from sim.experiment.store import write_json, write_table
+    from sim.presentation.boundary import check_run_size, output
+    from sim.presentation.commands import open_executor
+    from sim.presentation.warmup_plot import welch_plot
+
     scenario = load_scenario(args.scenario)
     settings = scenario.run.with_overrides(seed=args.seed)
     run_years = args.years or default_years(settings)

@@ -4,7 +4,8 @@
 `build_report`, which reads only the files in the results folder, so a report made after a run
 and one regenerated later from the same folder are the same tables and figures. A folder is
 reported on only when its manifest shows every file comes from one complete run
-(`sim.experiment.outputs.verify_results`), and while it is locked.
+(`sim.experiment.outputs.verify_results`), and while it is locked. Commands import what they
+run when they run (start-up of `specsim --help` loads no pandas, scipy or matplotlib).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.experiment.outputs import OutputFolder, verify_results
 from sim.presentation import arguments
 from sim.presentation.arguments import EXIT_USAGE
-from sim.presentation.boundary import output, run_inputs
-from sim.presentation.commands import open_executor, print_run, run_scenarios
-from sim.presentation.report import ResultsError, build_report, build_sweep_report
+
+if TYPE_CHECKING:
+    from sim.experiment.outputs import OutputFolder
 
 RUN_RESULTS = ("kpis.parquet", "waits.parquet", "run.json")
 """What a report of a run or compare folder reads."""
@@ -62,6 +63,9 @@ def _fail(message: str) -> int:
 
 def compare_command(args: argparse.Namespace) -> int:
     """Run the scenarios into `--out` (or take a finished run `--from`), then report."""
+    from sim.presentation.boundary import run_inputs
+    from sim.presentation.commands import open_executor, print_run, run_scenarios
+
     if args.source is not None:
         if args.scenarios:
             return _fail("give either SCENARIO files or --from DIR, not both")
@@ -81,6 +85,9 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
     """Report on a finished run folder, in place or on a copy of its results in `out`."""
+    from sim.experiment.outputs import verify_results
+    from sim.presentation.boundary import output
+
     manifest = verify_results(source, RUN_RESULTS, RUN_WHAT)
     out = out or source
     option = "--out" if out != source else "--from"
@@ -91,6 +98,8 @@ def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
 
 
 def _copy_results(source: Path, manifest: dict, folder: OutputFolder) -> None:
+    from sim.experiment.outputs import verify_results
+
     for name in manifest["files"]:
         shutil.copy2(source / name, folder.staging / name)
     folder.commit("run", {"copied_from": str(source.resolve()),
@@ -100,6 +109,9 @@ def _copy_results(source: Path, manifest: dict, folder: OutputFolder) -> None:
 
 def _report(folder: Path, baseline: str | None) -> int:
     """Report on a results folder the caller holds locked."""
+    from sim.experiment.outputs import verify_results
+    from sim.presentation.report import ResultsError, build_report
+
     verify_results(folder, RUN_RESULTS, RUN_WHAT)
     (folder / "report.html").unlink(missing_ok=True)  # never a stale report beside new tables
     try:
@@ -113,6 +125,10 @@ def _report(folder: Path, baseline: str | None) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from sim.experiment.outputs import verify_results
+    from sim.presentation.boundary import output
+    from sim.presentation.report import build_sweep_report
+
     folder: Path = args.folder
     with output(folder, "report", create=False, option="report"):
         if (folder / "sweep.json").is_file():
