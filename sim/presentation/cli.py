@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run scenarios and write tidy KPI tables")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                     help="scenario YAML files (or 'england' for the embedded default)")
+                     help="scenario YAML files, shipped names (centralised, ...) or 'england'")
     run.add_argument("--replications", type=replications,
                      help="default: the scenario's run.replications")
     run.add_argument("--seed", type=seed, help="master seed (default: the scenario's run.seed)")
