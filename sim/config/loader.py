@@ -20,6 +20,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +165,23 @@ def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
         raise ConfigError(issues_from(exc, origins, label)) from None
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """A validated scenario and where each key was set (`origins`: key path -> file label;
+    a key path absent from it holds the schema default), for `specsim show`."""
+
+    scenario: Scenario
+    origins: Origins
+    label: str
+
+
 def load_scenario(ref: str | Path) -> Scenario:
     """Load, merge and validate one scenario file (or the builtin name `england`)."""
+    return resolve(ref).scenario
+
+
+def resolve(ref: str | Path) -> Resolved:
+    """`load_scenario` keeping the origin of every key."""
     ref = str(ref)
     label = ref if ref in BUILTIN_BASES else str(real_path(resolve_ref(ref)))
     chains: dict[str, tuple[str, ...]] = {}
@@ -179,7 +195,7 @@ def load_scenario(ref: str | Path) -> Scenario:
     except ConfigError as exc:  # a value set in a parent file: name the chain to it
         raise ConfigError([_via(i, chains[i.file][:-1]) if len(chains.get(i.file, ())) > 1
                            else i for i in exc.issues]) from None
-    return scenario
+    return Resolved(scenario, origins, label)
 
 
 def config_hash(scenario: Scenario) -> str:

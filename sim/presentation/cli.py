@@ -29,6 +29,7 @@ from sim.presentation.boundary import run_inputs
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
+from sim.presentation.cli_scenario import register as register_scenario
 from sim.presentation.commands import open_executor, print_run, run_scenarios
 from sim.presentation.report import ResultsError
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     register_report(sub)
     register_calibrate(sub)
+    register_scenario(sub)
     return parser
 
 
