@@ -32,6 +32,7 @@ from sim.config.geography import builtin_dir, shipped_scenarios
 from sim.config.limits import MAX_EXTENDS
 from sim.config.reading import FileReadError, read_yaml, real_path
 from sim.config.schema import Distribution, Scenario
+from sim.config.workbook import SECTIONS, read_workbook
 
 BUILTIN_BASES = ("england",)
 
@@ -119,7 +120,11 @@ def _load_raw(
                                  f"chain: {chain_text((*chain, label))})")
     if chains is not None:
         chains[label] = (*chain, label)
-    own = read_yaml(path, label)
+    cells: Origins | None = None
+    if path.suffix.lower() == ".xlsx":  # a parameter workbook: each value's origin is its cell
+        own, cells = read_workbook(path, label)
+    else:
+        own = read_yaml(path, label)
     parent_ref = own.pop("extends", None)
     data = own
     origins: Origins = {}
@@ -143,8 +148,13 @@ def _load_raw(
                                      f"{chain_text((*here, parent_ref))})") from None
         except ConfigError as exc:  # inside a parent: say how the parent was reached
             raise ConfigError([_via(issue, here) for issue in exc.issues]) from None
-        data = deep_merge(base, own, replaces_distribution)
+        if cells is None:
+            data = deep_merge(base, own, replaces_distribution)
+        else:  # a workbook holds its sections whole
+            data = deep_merge(base, own, lambda at, _: len(at) == 1 and at[0] in SECTIONS)
+            origins = {k: v for k, v in origins.items() if not (k and k[0] in SECTIONS)}
     _record_origins(own, label, origins)
+    origins.update(cells or {})
     data.setdefault("name", path.stem)
     origins.setdefault(("name",), label)
     return data, origins
