@@ -19,6 +19,17 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("sim") / "data" / "england"))
 
 
+def shipped_dir() -> Path:
+    """Folder of the shipped scenarios (package data; `scenarios/` at the repository root holds
+    identical copies, checked by tests/test_shipped_scenarios.py)."""
+    return Path(str(resources.files("sim") / "data" / "scenarios"))
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """The shipped scenarios by name (`centralised`, ...), so a bare name finds them."""
+    return {p.stem: p for p in sorted(shipped_dir().glob("*.yaml"))}
+
+
 @lru_cache(maxsize=1)
 def england() -> tuple[tuple[ICS, ...], tuple[Provider, ...]]:
     """The 42 ICSs (ONS mid-2024 populations) and the trusts with locations (ODS, 2025 Q1)."""

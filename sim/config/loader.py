@@ -7,6 +7,11 @@ distribution whole (a new kind never inherits the old one's `cv`); without `kind
 (`{mean: 6}` changes only the mean). We remember which file set each key, so an error names the
 file a planner must edit (`errors.py` turns pydantic's errors into such lines; `checks.py` adds
 the cross-references and the limits). Files are read within bounds by `reading.py`.
+
+A reference that is not an existing file but the bare name of a shipped scenario
+(`centralised`, ...: `sim/data/scenarios`, installed with the package) loads the shipped one,
+so `specsim run centralised` and `extends: centralised` work from any folder. Every error met
+while following `extends` names the chain of files (`a.yaml -> b.yaml -> c.yaml`).
 """
 
 from __future__ import annotations
@@ -15,17 +20,19 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from sim.config.checks import check_scenario, check_values
-from sim.config.errors import ConfigError, Origins, issues_from, model_at
-from sim.config.geography import builtin_dir
+from sim.config.errors import ConfigError, ConfigIssue, Origins, issues_from, model_at
+from sim.config.geography import builtin_dir, shipped_scenarios
 from sim.config.limits import MAX_EXTENDS
 from sim.config.reading import FileReadError, read_yaml, real_path
 from sim.config.schema import Distribution, Scenario
+from sim.config.workbook import SECTIONS, read_workbook
 
 BUILTIN_BASES = ("england",)
 
@@ -77,46 +84,88 @@ def _builtin_england() -> tuple[dict[str, Any], Origins]:
     return data, origins
 
 
-def _load_raw(
-    ref: str, relative_to: Path | None, chain: tuple[str, ...]
-) -> tuple[dict[str, Any], Origins]:
-    """Resolve `ref` (a path or a builtin name) and its `extends` chain into one raw mapping."""
-    if ref in BUILTIN_BASES:
-        return _builtin_england()
+def resolve_ref(ref: str, relative_to: Path | None = None) -> Path:
+    """The file a scenario reference names: a path (relative to the extending file's folder),
+    or, when no such file exists, the shipped scenario of that bare name (`centralised`)."""
     path = Path(ref)
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
-    path = real_path(path)
+    shipped = shipped_scenarios()
+    if ref in shipped and not path.exists():
+        return shipped[ref]
+    return path
+
+
+def chain_text(files: tuple[str, ...]) -> str:
+    """`a.yaml -> b.yaml -> c.yaml`: the extends chain as a planner reads it."""
+    return " -> ".join(Path(f).name if f not in BUILTIN_BASES else f for f in files)
+
+
+def _load_raw(
+    ref: str, relative_to: Path | None, chain: tuple[str, ...],
+    chains: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[dict[str, Any], Origins]:
+    """Resolve `ref` (a path, a shipped name or a builtin name) and its `extends` chain into
+    one raw mapping; `chains` records how each file was reached (for error lines)."""
+    if ref in BUILTIN_BASES:
+        return _builtin_england()
+    path = real_path(resolve_ref(ref, relative_to))
     label = str(path)
     if label in chain:
         cycle = " -> ".join([*chain[chain.index(label) :], label])
         raise ConfigError.single(label, "extends", f"extends cycle: {cycle}")
     if len(chain) >= MAX_EXTENDS:
         raise ConfigError.single(chain[-1], "extends", f"an extends chain may be at most "
-                                 f"{MAX_EXTENDS} files long (got more, ending at {label})")
-    own = read_yaml(path, label)
+                                 f"{MAX_EXTENDS} files long (got more, ending at {label}; "
+                                 f"chain: {chain_text((*chain, label))})")
+    if chains is not None:
+        chains[label] = (*chain, label)
+    cells: Origins | None = None
+    if path.suffix.lower() == ".xlsx":  # a parameter workbook: each value's origin is its cell
+        own, cells = read_workbook(path, label)
+    else:
+        own = read_yaml(path, label)
     parent_ref = own.pop("extends", None)
     data = own
     origins: Origins = {}
     if parent_ref is not None:
+        here = (*chain, label)
         if not isinstance(parent_ref, str) or not parent_ref:
             raise ConfigError.single(
                 label,
                 "extends",
-                f"must be a file path or one of {list(BUILTIN_BASES)} (got {parent_ref!r})",
+                f"must be a file path, a shipped scenario ({', '.join(shipped_scenarios())}) "
+                f"or one of {list(BUILTIN_BASES)} (got {parent_ref!r}; chain: "
+                f"{chain_text(here)})",
             )
         try:
-            base, origins = _load_raw(parent_ref, path.parent, (*chain, label))
+            base, origins = _load_raw(parent_ref, path.parent, here, chains)
         except FileReadError as exc:  # the reference is wrong, not the file it points at
             problem = exc.issues[0]
             target = "" if problem.file == parent_ref else f" ({problem.file})"
             raise ConfigError.single(label, "extends", f"{parent_ref!r}{target} "
-                                                       f"{problem.message}") from None
-        data = deep_merge(base, own, replaces_distribution)
+                                     f"{problem.message} (chain: "
+                                     f"{chain_text((*here, parent_ref))})") from None
+        except ConfigError as exc:  # inside a parent: say how the parent was reached
+            raise ConfigError([_via(issue, here) for issue in exc.issues]) from None
+        if cells is None:
+            data = deep_merge(base, own, replaces_distribution)
+        else:  # a workbook holds its sections whole
+            data = deep_merge(base, own, lambda at, _: len(at) == 1 and at[0] in SECTIONS)
+            origins = {k: v for k, v in origins.items() if not (k and k[0] in SECTIONS)}
     _record_origins(own, label, origins)
+    origins.update(cells or {})
     data.setdefault("name", path.stem)
     origins.setdefault(("name",), label)
     return data, origins
+
+
+def _via(issue: ConfigIssue, chain: tuple[str, ...]) -> ConfigIssue:
+    """An issue in a file reached through `extends`, with the chain that reached it."""
+    if issue.file in chain[:1] or "chain:" in issue.message or "extends cycle" in issue.message:
+        return issue
+    return ConfigIssue(issue.file, issue.path,
+                       f"{issue.message} (chain: {chain_text((*chain, issue.file))})")
 
 
 def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
@@ -126,17 +175,37 @@ def _validate(data: dict[str, Any], origins: Origins, label: str) -> Scenario:
         raise ConfigError(issues_from(exc, origins, label)) from None
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """A validated scenario and where each key was set (`origins`: key path -> file label;
+    a key path absent from it holds the schema default), for `specsim show`."""
+
+    scenario: Scenario
+    origins: Origins
+    label: str
+
+
 def load_scenario(ref: str | Path) -> Scenario:
     """Load, merge and validate one scenario file (or the builtin name `england`)."""
+    return resolve(ref).scenario
+
+
+def resolve(ref: str | Path) -> Resolved:
+    """`load_scenario` keeping the origin of every key."""
     ref = str(ref)
-    label = ref if ref in BUILTIN_BASES else str(real_path(ref))
-    data, origins = _load_raw(ref, None, ())
+    label = ref if ref in BUILTIN_BASES else str(real_path(resolve_ref(ref)))
+    chains: dict[str, tuple[str, ...]] = {}
+    data, origins = _load_raw(ref, None, (), chains)
     if ref in BUILTIN_BASES:
         data.setdefault("name", ref)
-    check_values(data, origins, label)
-    scenario = _validate(data, origins, label)
-    check_scenario(scenario, origins, label)
-    return scenario
+    try:
+        check_values(data, origins, label)
+        scenario = _validate(data, origins, label)
+        check_scenario(scenario, origins, label)
+    except ConfigError as exc:  # a value set in a parent file: name the chain to it
+        raise ConfigError([_via(i, chains[i.file][:-1]) if len(chains.get(i.file, ())) > 1
+                           else i for i in exc.issues]) from None
+    return Resolved(scenario, origins, label)
 
 
 def config_hash(scenario: Scenario) -> str:

@@ -30,6 +30,7 @@ from sim.presentation.arguments import (
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
+from sim.presentation.cli_scenario import register as register_scenario
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run scenarios and write tidy KPI tables")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                     help="scenario YAML files (or 'england' for the embedded default)")
+                     help="scenario YAML files, shipped names (centralised, ...) or 'england'")
     run.add_argument("--replications", type=replications,
                      help="default: the scenario's run.replications")
     run.add_argument("--seed", type=seed, help="master seed (default: the scenario's run.seed)")
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     register_report(sub)
     register_calibrate(sub)
+    register_scenario(sub)
     return parser
 
 

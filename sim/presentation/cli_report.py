@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare = subparsers.add_parser(
         "compare", help="run scenarios and write a comparison table, figures and report.html")
     compare.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                         help="scenario YAML files (or 'england'); omit with --from")
+                         help="scenario YAML files or shipped names; omit with --from")
     compare.add_argument("--baseline", help="scenario name to compare against (default: first)")
     compare.add_argument("--replications", type=arguments.replications,
                          help="default: the scenario's run.replications")

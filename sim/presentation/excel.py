@@ -87,7 +87,7 @@ def _number_format(column: str) -> str | None:
     return "#,##0.00" if lowered not in ("n", "replications", "slots") else "0"
 
 
-def _write_sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
+def _write_sheet(wb: Workbook, title: str, frame: pd.DataFrame, formats: bool = True) -> None:
     ws = wb.create_sheet(title)
     columns = [str(c) for c in frame.columns]
     ws.append(columns)
@@ -105,7 +105,7 @@ def _write_sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
         width = max([len(column) * 0.8, *(len(str(v)) for v in values.head(200))], default=8)
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = min(max(width + 2, 8), WIDEST)
-        fmt = _number_format(column) if numeric else None
+        fmt = _number_format(column) if numeric and formats else None
         for cell in ws[letter][1:]:
             if fmt:
                 cell.number_format = fmt
@@ -115,11 +115,13 @@ def _write_sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
     ws.auto_filter.ref = ws.dimensions
 
 
-def workbook_bytes(sheets: Sequence[tuple[str, pd.DataFrame]]) -> bytes:
+def workbook_bytes(sheets: Sequence[tuple[str, pd.DataFrame]], formats: bool = True) -> bytes:
+    """An .xlsx of one sheet per table: bold header, frozen first row, filters; number formats
+    unless `formats` is false (a parameter workbook shows every digit it will read back)."""
     wb = Workbook()
     wb.remove(wb.active)
     for title, frame in sheets:
-        _write_sheet(wb, title[:31], frame)
+        _write_sheet(wb, title[:31], frame, formats)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
