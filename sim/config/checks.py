@@ -22,7 +22,8 @@ from sim.config.schema import RunSettings, Scenario, Service
 _SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
 
 SOURCE_KEYS = frozenset(
-    [f for f in Service.model_fields if f not in ("name", "units", "sources", "outcome")]
+    [f for f in Service.model_fields
+     if f not in ("name", "units", "sources", "outcome", "highly_specialised")]
     + [f"outcome.{f}" for f in ("p_floor", "p_ceiling", "v_half", "k", "extra_days",
                                 "extra_cost_gbp", "escalation_share")]
 )
