@@ -16,12 +16,14 @@ from sim.config.arrangements import ARRANGEMENTS, not_delegated_names
 from sim.config.bounds import boolean_issues, bound_issues
 from sim.config.errors import ConfigError, ConfigIssue, Origins, file_for, suggest
 from sim.config.geography import load_geography
+from sim.config.plan_checks import plan_date_issues, plan_issues
 from sim.config.schema import RunSettings, Scenario, Service
 
 _SOURCE_PREFIXES = ("cited:", "derived:", "illustrative:")
 
 SOURCE_KEYS = frozenset(
-    [f for f in Service.model_fields if f not in ("name", "units", "sources", "outcome")]
+    [f for f in Service.model_fields
+     if f not in ("name", "units", "sources", "outcome", "highly_specialised")]
     + [f"outcome.{f}" for f in ("p_floor", "p_ceiling", "v_half", "k", "extra_days",
                                 "extra_cost_gbp", "escalation_share")]
 )
@@ -41,6 +43,7 @@ def check_scenario(scenario: Scenario, origins: Origins, label: str,
     """After validation: cross-references, then the limits (names, numbers, and the run's size
     with `run`, by default the scenario's own settings)."""
     issues = reference_issues(scenario, origins, label)
+    issues += plan_date_issues(scenario, run or scenario.run, origins, label)
     for issue in bound_issues(scenario, origins, label, run):
         if all(issue.path != other.path for other in issues):  # one line per key
             issues.append(issue)
@@ -98,6 +101,7 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
             add(path, f"service {sid!r} is not delegable (delegable: false) and cannot be "
                       f"commissioned as {arrangement!r}; allowed: "
                       f"{', '.join(not_delegated_names())}")
+    issues += plan_issues(scenario, icss, origins, label)
     member_of: dict[str, str] = {}
     for name, members in commissioning.collaboratives.items():
         if not members:
@@ -113,7 +117,8 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
     uses_collaborative = any(
         ARRANGEMENTS[commissioning.arrangement_for(sid, line.delegable)].footprint
         == "joint_committee" for sid, line in lines.items()
-    )
+    ) or any(ARRANGEMENTS[step.arrangement].footprint == "joint_committee"
+             for step in commissioning.plan)
     if uses_collaborative:
         missing = sorted(icb_codes - set(member_of))
         if missing:

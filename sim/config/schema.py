@@ -100,6 +100,7 @@ class ServiceGroup(Strict):
     name: str
     programme: str = ""
     delegable: bool = True
+    highly_specialised: bool = False  # a highly specialised service (plan selector)
     annual_episodes: NonNegative  # England, at t = 0
     cost_per_episode_gbp: NonNegative
     annual_growth: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
@@ -113,6 +114,7 @@ class Service(Strict):
 
     name: str
     delegable: bool = True
+    highly_specialised: bool = False  # a highly specialised service (plan selector)
     provider_kind: ProviderKind = "acute"
     incidence_per_100k: NonNegative
     annual_growth: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
@@ -208,6 +210,64 @@ class Rules(Strict):
     localise: Localise = Localise()
 
 
+PLAN_SELECTORS = ("all", "delegable", "not_delegable", "highly_specialised")
+"""Words a plan step may give in `services` instead of ids: every line, the delegable ones,
+the others, those flagged `highly_specialised`."""
+
+
+class PlanStep(Strict):
+    """From date `from`, `arrangement` commissions the named services (and service groups)
+    for the named ICSs (or every ICS of the named regions; default: every ICS). Steps are
+    applied in date order on top of `default` and `services`; a later step wins."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    from_: datetime.date = Field(alias="from")
+    services: list[str] = Field(default_factory=list)  # ids, or one of PLAN_SELECTORS
+    service_groups: list[str] = Field(default_factory=list)
+    icss: list[str] | Literal["all"] = "all"
+    regions: list[str] = Field(default_factory=list)  # region codes or names
+    arrangement: Arrangement
+
+    @model_validator(mode="after")
+    def _says_what_and_where(self) -> PlanStep:
+        if not self.services and not self.service_groups:
+            raise ValueError("a plan step names at least one service or service group "
+                             f"(ids, or one of {', '.join(PLAN_SELECTORS)})")
+        if self.regions and self.icss != "all":
+            raise ValueError("give either icss or regions, not both")
+        return self
+
+    def lines(self, lines: dict[str, Service | ServiceGroup]) -> list[str]:
+        """The ids of the services and groups this step covers (selectors resolved). `all`
+        with a delegated arrangement leaves out lines that may not be delegated, as
+        `default` does; a line named by id is taken as named (checks refuse a bad one)."""
+        out: list[str] = []
+        for name in [*self.services, *self.service_groups]:
+            if name in lines:
+                picked = [name]
+            elif name == "all":
+                picked = [sid for sid, line in lines.items()
+                          if line.delegable or not ARRANGEMENTS[self.arrangement].delegated]
+            elif name in ("delegable", "not_delegable"):
+                picked = [sid for sid, line in lines.items()
+                          if line.delegable == (name == "delegable")]
+            elif name == "highly_specialised":
+                picked = [sid for sid, line in lines.items() if line.highly_specialised]
+            else:
+                picked = []
+            out += [sid for sid in sorted(picked) if sid not in out]
+        return out
+
+
+class Transition(Strict):
+    """What happens at each dated change of commissioner (`commissioning.plan`)."""
+
+    contract_relet: bool = True  # the new commissioner lets contracts: a late-contract draw
+    disruption_days: NonNegative = 0.0  # extra delay before a moved referral reaches its unit
+    disruption_months: NonNegative = 0.0  # ... for this long after the change
+
+
 class Commissioning(Strict):
     """Who pays for each service's specialised stage, and each arrangement's rules."""
 
@@ -218,6 +278,8 @@ class Commissioning(Strict):
     ics: Rules = Rules()
     collaborative: Rules = Rules()
     collaboratives: dict[str, list[str]] = Field(default_factory=dict)
+    plan: list[PlanStep] = Field(default_factory=list)  # dated changes (delegation waves)
+    transition: Transition = Transition()
 
     def rules_for(self, arrangement: str) -> Rules:
         """The rules block of an arrangement (`commissioning.national`, `.ics`, ...)."""

@@ -52,15 +52,36 @@ class CommissioningPlan:
     entries: tuple[PlanEntry, ...]
 
     @classmethod
-    def of(cls, scenario: Scenario) -> CommissioningPlan:
+    def of(cls, scenario: Scenario, icss: Sequence[ICS] = ()) -> CommissioningPlan:
         """The plan a scenario states: one arrangement per service (and service group) from
-        day 0."""
+        day 0 (`default`, `services`), then each dated step of `commissioning.plan` in date
+        order (`icss`: the geography, to resolve a step's regions)."""
         commissioning = scenario.commissioning
         lines = {**scenario.services, **scenario.service_groups}
-        return cls(tuple(
-            PlanEntry(0.0, sid, commissioning.arrangement_for(sid, line.delegable))
-            for sid, line in sorted(lines.items())
-        ))
+        entries = [PlanEntry(0.0, sid, commissioning.arrangement_for(sid, line.delegable))
+                   for sid, line in sorted(lines.items())]
+        start = scenario.run.start_date
+        for step in sorted(commissioning.plan, key=lambda step: step.from_):
+            if step.regions:
+                where: frozenset[str] | None = frozenset(
+                    ics.code for ics in icss
+                    if ics.region_code in step.regions or ics.region_name in step.regions)
+            else:
+                where = None if step.icss == "all" else frozenset(step.icss)
+            day = float((step.from_ - start).days)
+            entries += [PlanEntry(day, sid, step.arrangement, where)
+                        for sid in step.lines(lines)]
+        return cls(tuple(entries))
+
+    @property
+    def dated(self) -> bool:
+        """Does any entry change who commissions after day 0?"""
+        return any(entry.from_day > 0 for entry in self.entries)
+
+    def change_days(self, service: str) -> list[float]:
+        """The days after day 0 at which an entry for `service` takes effect, in order."""
+        return sorted({e.from_day for e in self.entries if e.service == service
+                       and e.from_day > 0})
 
     def arrangement(self, service: str, ics: str, day: float = 0.0) -> str:
         found = None
@@ -87,6 +108,25 @@ class Commissioner:
     groups: set[str] = field(default_factory=set)  # service groups (id)
     budget0: float = 0.0  # annual activity budget at t = 0 (GBP)
     admin_fte: float = 0.0
+    # a dated plan (sim.model.transition): (day, annual budget at t = 0 prices from that day)
+    # and (day, admin FTE from that day); empty: budget0 and admin_fte hold for the whole run
+    budget_steps: list[tuple[float, float]] = field(default_factory=list)
+    admin_steps: list[tuple[float, float]] = field(default_factory=list)
+    tenure: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # line: spans
+
+    def share_held(self, line: str, start: float, end: float) -> float:
+        """Share of [start, end) in which this body commissions `line` for some ICS (under
+        a dated plan: `tenure` is set by `sim.model.transition.compile_transitions`)."""
+        spans = self.tenure.get(line, [])
+        inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+        return inside / (end - start) if end > start else 0.0
+
+    def admin_fte_mean(self, start: float, end: float) -> float:
+        """Commissioning staff (FTE) on average over [start, end): a body's team exists
+        from the day it takes services over and shrinks as services leave it."""
+        if not self.admin_steps:
+            return self.admin_fte
+        return _step_mean([(0.0, 0.0), *self.admin_steps], start, end)
 
 
 @dataclass(frozen=True)
@@ -121,15 +161,37 @@ def footprint_of(arrangement: str, ics: ICS, icss: Sequence[ICS],
     return frozenset(i for i, other in enumerate(icss) if covers(ics, other, collaborative_of))
 
 
+def _step_mean(steps: list[tuple[float, float]], start: float, end: float) -> float:
+    """Time average over [start, end) of a step function given as (from day, value)."""
+    if end <= start:
+        return steps[-1][1]
+    bounds = [day for day, _ in steps[1:]] + [math.inf]
+    total = sum(value * max(0.0, min(end, upper) - max(start, day))
+                for (day, value), upper in zip(steps, bounds, strict=True))
+    return total / (end - start)
+
+
 def budget_between(c: Commissioner, start: float, end: float) -> float:
-    """Budget for [start, end): the annual budget at t=0 growing at `budget_growth` a year."""
+    """Budget for [start, end): the annual budget at t=0 growing at `budget_growth` a year
+    (under a dated plan, the budget held in each period between changes)."""
     growth = c.rules.budget_growth
     if end <= start:
         return 0.0
+    if c.budget_steps:
+        steps = [(0.0, c.budget0), *c.budget_steps]
+        bounds = [day for day, _ in steps[1:]] + [math.inf]
+        return sum(_grown(rate, growth, max(start, day), min(end, upper))
+                   for (day, rate), upper in zip(steps, bounds, strict=True)
+                   if min(end, upper) > max(start, day))
+    return _grown(c.budget0, growth, start, end)
+
+
+def _grown(budget0: float, growth: float, start: float, end: float) -> float:
+    """An annual budget at t=0 of `budget0`, growing at `growth` a year, over [start, end)."""
     if growth == 0:
-        return c.budget0 * (end - start) / 365.0
+        return budget0 * (end - start) / 365.0
     rate = math.log1p(growth)
-    return c.budget0 * ((1 + growth) ** (end / 365.0) - (1 + growth) ** (start / 365.0)) / rate
+    return budget0 * ((1 + growth) ** (end / 365.0) - (1 + growth) ** (start / 365.0)) / rate
 
 
 # -- commissioners during a run ---------------------------------------------------------------
@@ -193,7 +255,8 @@ class Commissioners:
         within budget, it restores one step. `absorb` commissioners do nothing."""
         env = self.env
         reviewers = [k for k, c in enumerate(self.specs)
-                     if c.rules.budget_policy == "deprioritise" and c.budget0 > 0]
+                     if c.rules.budget_policy == "deprioritise"
+                     and (c.budget0 > 0 or c.budget_steps)]
         if not reviewers:
             return
         while True:

@@ -32,7 +32,12 @@ class GroupActivity:
         """(commissioners, periods) GBP."""
         out = np.zeros((len(network.commissioners), len(self.begin)))
         for g, group in enumerate(network.groups):
-            np.add.at(out, group.commissioner, self.cost[g])
+            if len(group.epochs) <= 1:
+                np.add.at(out, group.commissioner, self.cost[g])
+                continue
+            # a dated plan: each month paid by whoever commissions the group in mid-month
+            for m, day in enumerate(((self.begin + self.end) / 2.0).tolist()):
+                np.add.at(out[:, m], group.commissioner_at(day), self.cost[g][:, m])
         return out
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import kpi_catalogue
+from sim.model.commissioning import Commissioner
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
 from sim.model.waiting import WaitingList
 
@@ -176,9 +177,9 @@ def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int
                            for u in units)
     # the whole system: every commissioner's team as built (services and groups)
     admin = years * pathway.fte_cost_gbp * (
-        sum(c.admin_fte for c in net.commissioners) if whole else
-        sum(c.rules.admin_fte_per_service * len(c.services & services)
-            for c in net.commissioners))
+        sum(c.admin_fte_mean(res.warmup, res.horizon) for c in net.commissioners) if whole
+        else sum(c.rules.admin_fte_per_service * _services_held(res, c, services)
+                 for c in net.commissioners))
     travel = 2.0 * pathway.travel_cost_per_km_gbp * float(f.treated.km.sum())
     adverse = float(f.treated.extra.sum() + f.escalated.extra.sum())
     total = activity + provider + admin + travel + adverse
@@ -202,6 +203,16 @@ def _system_kpis(res: RunResult, f: _Frames, units: list[int], services: set[int
         "cost_per_treated_gbp": total / n_treated if n_treated else float("nan"),
         "cost_per_year_gbp": total / years if years > 0 else float("nan"),
     }
+
+
+def _services_held(res: RunResult, c: Commissioner, services: set[int]) -> float:
+    """How many of `services` a commissioner holds over the window (time-weighted under a
+    dated plan: a body's team exists while it holds the service)."""
+    held = c.services & services
+    if not c.tenure:
+        return len(held)
+    ids = [res.network.services[s].id for s in sorted(held)]
+    return sum(c.share_held(sid, res.warmup, res.horizon) for sid in ids)
 
 
 def _group_cost(res: RunResult) -> float:
@@ -251,7 +262,8 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
         add("commissioner", c.key, {
             "budget_variance_gbp": float(variance[k]),
             "p_overspend": float(variance[k] > 0),
-            "cost_admin_gbp": years * res.scenario.pathway.fte_cost_gbp * c.admin_fte,
+            "cost_admin_gbp": years * res.scenario.pathway.fte_cost_gbp
+            * c.admin_fte_mean(res.warmup, res.horizon),
         })
     rows.extend(WaitingList(res).kpis(res.horizon))  # incomplete pathways at the end
     for u, spec in enumerate(net.units):

@@ -13,7 +13,7 @@ localisation, routing and payment tables.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from sim.model.commissioning import (
 )
 from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
+from sim.model.transition import Epoch, Line, compile_transitions
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class ServiceNetwork:
     nearest: np.ndarray  # nearest open unit (for "displaced")
     referral_rate0: np.ndarray  # referrals per day at t = 0
     mean_service_days: float  # mean slot occupancy including adverse extra time
+    epochs: list[Epoch] = field(default_factory=list)  # the first is day 0 (the fields above)
 
 
 @dataclass
@@ -83,6 +85,11 @@ class GroupNetwork:
     spec: ServiceGroup
     commissioner: np.ndarray  # commissioner per ICS
     episodes_rate0: np.ndarray  # episodes per day at t = 0, per ICS
+    epochs: list[Epoch] = field(default_factory=list)  # the first is day 0
+
+    def commissioner_at(self, day: float) -> np.ndarray:
+        """The commissioner per ICS on `day` (a dated plan changes it)."""
+        return next(e.commissioner for e in reversed(self.epochs) if e.day <= day)
 
 
 @dataclass
@@ -97,6 +104,12 @@ class Network:
     plan: CommissioningPlan
     notes: list[str]
     groups: list[GroupNetwork]
+    escalation_expected: float = 0.0  # NHSE's expected annual spend on escalations, t = 0
+
+    def lines(self) -> list[Line]:
+        """Every detailed service and service group with its commissioning epochs."""
+        return ([Line(sn.id, sn.index, sn.epochs) for sn in self.services]
+                + [Line(g.id, None, g.epochs, g.spec.prescribed_services) for g in self.groups])
 
     def commissioner_index(self, key: str) -> int:
         return next(i for i, c in enumerate(self.commissioners) if c.key == key)
@@ -136,7 +149,8 @@ class _Builder:
         self.road = scenario.pathway.road_factor
         self.plan_day = scenario.pathway.capacity_planning_days
         self.commissioning = scenario.commissioning
-        self.plan = CommissioningPlan.of(scenario)
+        self.plan = CommissioningPlan.of(scenario, self.icss)
+        self.escalation_expected = 0.0
         self.collaborative_of = {code: name for name, members in
                                  self.commissioning.collaboratives.items() for code in members}
         self.commissioners = [Commissioner(NATIONAL, "national", self.commissioning.national,
@@ -233,24 +247,14 @@ def _localise(b: _Builder, sid: str, service: Service, arrangements: list[str],
         sites.append(_Site(host, new_slots, national_centre=False, designated=False))
 
 
-def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
-                         arrangements: list[str], rate0: np.ndarray, specialised0: np.ndarray,
-                         typical_p: float, volume_median: float, sites: list[_Site]
-                         ) -> ServiceNetwork:
-    """Per ICS: its commissioner, whether care crosses a boundary, routing candidates sorted by
-    fixed score, national centres for escalation; units with their expected load at t = 0;
-    and each commissioner's activity budget at t = 0."""
-    hosts = [s.host for s in sites]
-    km = b.km_to(hosts)
-    host_ics = np.array([b.ics_index[p.icb_code] for p in hosts])
-    first = len(b.units)
+def _routes(b: _Builder, s_index: int, sites: list[_Site], first: int, km: np.ndarray,
+            host_ics: np.ndarray, arrangements: list[str]
+            ) -> tuple[np.ndarray, np.ndarray, list[list[Candidate]]]:
+    """Per ICS under `arrangements`: its commissioner (registered, holding the service), whether
+    care crosses a boundary, and its routing candidates sorted by fixed score."""
     commissioner = np.zeros(len(b.icss), dtype=np.int64)
     crosses = np.zeros(len(b.icss), dtype=bool)
     candidates: list[list[Candidate]] = []
-    centres: list[list[Candidate]] = []
-    busy0 = np.zeros(len(sites))
-    national_rules = b.commissioning.national
-    centre_sites = [j for j, s in enumerate(sites) if s.national_centre]
     for i, ics in enumerate(b.icss):
         kind = ARRANGEMENTS[arrangements[i]]
         rules = b.commissioning.rules_for(arrangements[i])
@@ -268,6 +272,40 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
             options.append(Candidate(float(score), first + j, float(km[i, j]), bool(outside)))
         options.sort(key=lambda o: (o.base_score, o.unit))
         candidates.append(options)
+    return commissioner, crosses, candidates
+
+
+def _specialised_rate(b: _Builder, service: Service, arrangements: list[str]) -> np.ndarray:
+    """Specialised referrals per day at t = 0 per ICS that its commissioner is expected to
+    accept under `arrangements`."""
+    accepted = np.array([accepted_share(service, b.commissioning.rules_for(a))
+                         for a in arrangements])
+    rate0 = b.pop * service.incidence_per_100k / 1e5 / 365.0
+    return rate0 * (1.0 - service.local_management_share) * accepted
+
+
+def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
+                         arrangements: list[str], rate0: np.ndarray, specialised0: np.ndarray,
+                         typical_p: float, volume_median: float, sites: list[_Site]
+                         ) -> ServiceNetwork:
+    """Per ICS: its commissioner, whether care crosses a boundary, routing candidates sorted by
+    fixed score, national centres for escalation; units with their expected load at t = 0;
+    each commissioner's activity budget at t = 0; and the same routing tables for every later
+    arrangement the plan gives (epochs)."""
+    hosts = [s.host for s in sites]
+    km = b.km_to(hosts)
+    host_ics = np.array([b.ics_index[p.icb_code] for p in hosts])
+    first = len(b.units)
+    commissioner, crosses, candidates = _routes(b, s_index, sites, first, km, host_ics,
+                                                arrangements)
+    centres: list[list[Candidate]] = []
+    busy0 = np.zeros(len(sites))
+    national_rules = b.commissioning.national
+    centre_sites = [j for j, s in enumerate(sites) if s.national_centre]
+    for i in range(len(b.icss)):
+        rules = b.commissioning.rules_for(arrangements[i])
+        c = b.commissioners[commissioner[i]]
+        options = candidates[i]
         busy0[options[0].unit - first] += specialised0[i] * _mean_service(
             service, float(specialised0[i] * 365.0))
         centres.append(sorted(
@@ -277,8 +315,9 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
         ))
         annual = specialised0[i] * 365.0
         c.budget0 += annual * service.tariff_gbp * (1.0 + rules.budget_headroom)
-        b.commissioners[NATIONAL_INDEX].budget0 += (
-            annual * typical_p * service.outcome.escalation_share * service.tariff_gbp)
+        escalation = annual * typical_p * service.outcome.escalation_share * service.tariff_gbp
+        b.commissioners[NATIONAL_INDEX].budget0 += escalation
+        b.escalation_expected += escalation
     per_trust: dict[str, int] = {}
     for j, site in enumerate(sites):
         n = per_trust[site.host.code] = per_trust.get(site.host.code, 0) + 1
@@ -286,11 +325,21 @@ def _routing_and_payment(b: _Builder, s_index: int, sid: str, service: Service,
         b.units.append(UnitSpec(s_index, site.host.code, key, site.name or site.host.name,
                                 b.ics_index[site.host.icb_code], site.slots,
                                 site.national_centre, site.designated, float(busy0[j])))
+    epochs = [Epoch(0.0, tuple(arrangements), commissioner,
+                    specialised0 * 365.0 * service.tariff_gbp, crosses, candidates)]
+    for day in b.plan.change_days(sid):
+        later = [b.plan.arrangement(sid, ics.code, day) for ics in b.icss]
+        if tuple(later) == epochs[-1].arrangements:
+            continue
+        expected = _specialised_rate(b, service, later) * 365.0 * service.tariff_gbp
+        who, cross, options = _routes(b, s_index, sites, first, km, host_ics, later)
+        epochs.append(Epoch(day, tuple(later), who, expected, cross, options))
     return ServiceNetwork(
         index=s_index, id=sid, spec=service, arrangements=tuple(arrangements),
         units=list(range(first, len(b.units))), commissioner=commissioner, crosses=crosses,
         candidates=candidates, centres=centres, nearest=first + km.argmin(axis=1),
         referral_rate0=rate0, mean_service_days=_mean_service(service, volume_median),
+        epochs=epochs,
     )
 
 
@@ -301,10 +350,8 @@ def build_network(scenario: Scenario) -> Network:
     for s_index, (sid, service) in enumerate(sorted(scenario.services.items())):
         # 1. demand: referrals at t = 0, and those the commissioner is expected to accept
         arrangements = [b.plan.arrangement(sid, ics.code) for ics in b.icss]
-        accepted = np.array([accepted_share(service, b.commissioning.rules_for(a))
-                             for a in arrangements])
         rate0 = b.pop * service.incidence_per_100k / 1e5 / 365.0
-        specialised0 = rate0 * (1.0 - service.local_management_share) * accepted
+        specialised0 = _specialised_rate(b, service, arrangements)
         # 2. designated units, sized; 3. units ICSs open; 4. routing and payment tables
         sites, nearest, plan_rate, typical_p = _designated_units(b, service, specialised0)
         volume_median = float(np.median(np.bincount(
@@ -318,21 +365,32 @@ def build_network(scenario: Scenario) -> Network:
     for c in b.commissioners:
         c.admin_fte = c.rules.admin_fte_per_service * (
             len(c.services) + sum(services_in[gid] for gid in c.groups))
-    return Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan, b.notes,
-                   groups)
+    network = Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan,
+                      b.notes, groups, b.escalation_expected)
+    if b.plan.dated:  # budgets split and teams moved at each change
+        compile_transitions(b.commissioners, network.lines(), b.escalation_expected)
+    return network
 
 
 def _service_group(b: _Builder, gid: str, group: ServiceGroup) -> GroupNetwork:
-    """A group's commissioner per ICS (from the plan) and its episodes at t = 0, shared out by
-    population; each commissioner's budget grows by the group's expected cost."""
+    """A group's commissioner per ICS (from the plan, for each epoch) and its episodes at
+    t = 0, shared out by population; each commissioner's budget grows by the group's expected
+    cost."""
     rate0 = group.annual_episodes * b.pop / b.pop.sum() / 365.0
-    commissioner = np.zeros(len(b.icss), dtype=np.int64)
-    for i, ics in enumerate(b.icss):
-        arrangement = b.plan.arrangement(gid, ics.code)
-        rules = b.commissioning.rules_for(arrangement)
-        k = b.commissioner_for(arrangement, ics, rules)
-        commissioner[i] = k
-        b.commissioners[k].groups.add(gid)
-        b.commissioners[k].budget0 += (rate0[i] * 365.0 * group.cost_per_episode_gbp
-                                       * (1.0 + rules.budget_headroom))
-    return GroupNetwork(gid, group, commissioner, rate0)
+    expected = rate0 * 365.0 * group.cost_per_episode_gbp
+    epochs: list[Epoch] = []
+    for day in [0.0, *b.plan.change_days(gid)]:
+        arrangements = tuple(b.plan.arrangement(gid, ics.code, day) for ics in b.icss)
+        if epochs and arrangements == epochs[-1].arrangements:
+            continue
+        commissioner = np.zeros(len(b.icss), dtype=np.int64)
+        for i, ics in enumerate(b.icss):
+            rules = b.commissioning.rules_for(arrangements[i])
+            k = b.commissioner_for(arrangements[i], ics, rules)
+            commissioner[i] = k
+            b.commissioners[k].groups.add(gid)
+            if day == 0.0:
+                b.commissioners[k].budget0 += (rate0[i] * 365.0 * group.cost_per_episode_gbp
+                                               * (1.0 + rules.budget_headroom))
+        epochs.append(Epoch(day, arrangements, commissioner, expected))
+    return GroupNetwork(gid, group, epochs[0].commissioner, rate0, epochs)

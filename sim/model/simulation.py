@@ -24,6 +24,7 @@ from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
+from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
 
 
@@ -80,10 +81,17 @@ class Simulation:
             [[k for k, u in enumerate(net.units) if u.ics in c.footprint
               and u.service in c.services] for c in net.commissioners],
             self.seed, replication, self.warmup, self.horizon, stream_salt)
+        # who commissions each (service, ICS) now: switched at each date of a dated plan
+        self.transitions = Transitions(net.lines(), self.commissioners,
+                                       scenario.commissioning.transition, self.seed,
+                                       replication, stream_salt)
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
-        self._commissioner = [sn.commissioner.tolist() for sn in net.services]
-        self._crosses = [sn.crosses.tolist() for sn in net.services]
+        self._commissioner = self.transitions.commissioner
+        self._crosses = self.transitions.crosses
+        self._candidates = self.transitions.candidates
+        self._disrupted_until = self.transitions.disrupted_until
+        self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
 
     # -- the run ---------------------------------------------------------------------------
@@ -95,6 +103,8 @@ class Simulation:
         groups = self.groups
         self.commissioners.start(None if groups is None else
                                  (groups.begin, groups.cost_by_commissioner(self.network)))
+        if self.transitions.changes:
+            env.process(self.transitions.process(env))
         env.process(self._end_of_warmup())
         with cyclic_gc_paused():
             env.run(until=self.horizon)
@@ -174,7 +184,7 @@ class Simulation:
         if row.emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
-            choice, transfers = self._first_free(sn.candidates[i])
+            choice, transfers = self._first_free(self._candidates[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
@@ -185,12 +195,14 @@ class Simulation:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
-            choice = self._route(sn.candidates[i], rules.w_wait)
+            choice = self._route(self._candidates[s][i], rules.w_wait)
             if not row.backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
                 if crosses:
                     handover += handover_mean * row.e_handover_in
+                if now < self._disrupted_until[s][i]:  # a change of commissioner settling
+                    handover += self._disruption_days
                 if choice.outside:
                     handover += rules.approval_delay_days * row.e_approval
                 delay = handover
@@ -214,7 +226,9 @@ class Simulation:
         rec.adverse[pid] = adverse
         rec.km[pid] = choice.km
         rec.displaced[pid] = choice.unit != self._nearest[s][i]
-        commissioners.pay(k, service.tariff_gbp, now)
+        # paid by whoever commissions the pair now: budgets and contracts move together at a
+        # change of commissioner, so a patient accepted before it is paid for after it
+        commissioners.pay(self._commissioner[s][i], service.tariff_gbp, now)
         yield env.timeout(row.treat + (outcome.extra_days if adverse else 0.0))
         unit.release()
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.model import kpi_catalogue
 from sim.model.calendar import month_ends
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
+from sim.model.transition import commissioning_rows
 
 OVER_52_WEEKS_DAYS = 364.0
 # waiting_list_end, incomplete median and p92, within standard, over 52 weeks (that order)
@@ -54,7 +55,10 @@ class WaitingList:
         self.ics = p.ics
         self.standard = np.array([sn.spec.wait_standard_days for sn in net.services])[p.service]
         by_service = np.array([sn.commissioner for sn in net.services])  # (services, ICSs)
-        self.commissioner = by_service[p.service, p.ics]
+        # who accepted the patient (a dated plan may have changed it since day 0); before the
+        # access decision, the commissioner at day 0
+        assigned = res.records.commissioner
+        self.commissioner = np.where(assigned >= 0, assigned, by_service[p.service, p.ics])
 
     def snapshot(self, day: float) -> pd.DataFrame:
         """Everyone waiting at `day`, with their wait so far."""
@@ -87,12 +91,17 @@ class WaitingList:
         """The snapshot at every calendar month end from the end of the warm-up to the
         horizon: month (1, 2, ... after day 0), date, scope, key, kpi, value."""
         res = self.res
+        net = res.network
+        lines = net.lines()
         days, dates = month_ends(res.scenario.run.start_date, res.horizon)
         parts = []
         for month, (day, date) in enumerate(zip(days, dates, strict=True), start=1):
             if day < res.warmup:
                 continue
-            rows = pd.DataFrame(self.kpis(float(day)), columns=["scope", "key", "kpi", "value"])
+            found = self.kpis(float(day))
+            if net.plan.dated:  # who commissions what, month by month
+                found += commissioning_rows(lines, net.commissioners, float(day))
+            rows = pd.DataFrame(found, columns=["scope", "key", "kpi", "value"])
             rows.insert(0, "date", date.isoformat())
             rows.insert(0, "month", month)
             parts.append(rows)
