@@ -18,6 +18,7 @@ from sim.config.schema import Scenario
 from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import CHUNK, cyclic_gc_paused, events_scheduled, launch
+from sim.model.finance import set_up
 from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
 from sim.model.outcomes import adverse_probability
@@ -80,6 +81,9 @@ class Simulation:
             [[k for k, u in enumerate(net.units) if u.ics in c.footprint
               and u.service in c.services] for c in net.commissioners],
             self.seed, replication, self.warmup, self.horizon, stream_salt)
+        self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
+                              self.seed, replication, self.horizon, stream_salt)
+        self._price = self.finance.pricing
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
         self._commissioner = [sn.commissioner.tolist() for sn in net.services]
@@ -94,7 +98,8 @@ class Simulation:
         launch(self._referrals())  # no Process: its wake-ups are fresh events
         groups = self.groups
         self.commissioners.start(None if groups is None else
-                                 (groups.begin, groups.cost_by_commissioner(self.network)))
+                                 (groups.begin, groups.cost_by_commissioner(self.network)),
+                                 self.finance.shocks)
         env.process(self._end_of_warmup())
         with cyclic_gc_paused():
             env.run(until=self.horizon)
@@ -108,6 +113,7 @@ class Simulation:
             unit_slot_area=np.array([u.slot_area for u in self.units]),
             spend_window=c.spend_window, budget_window=c.budget_window(),
             capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
+            spend_fy=c.spend_fy, pricing=self._price,
         )
 
     def _prefill(self) -> None:
@@ -214,7 +220,9 @@ class Simulation:
         rec.adverse[pid] = adverse
         rec.km[pid] = choice.km
         rec.displaced[pid] = choice.unit != self._nearest[s][i]
-        commissioners.pay(k, service.tariff_gbp, now)
+        price = self._price
+        commissioners.pay_episode(k, service.tariff_gbp if price is None else
+                                  price.episode(pid, s, choice.unit, k, False), now)
         yield env.timeout(row.treat + (outcome.extra_days if adverse else 0.0))
         unit.release()
 
@@ -241,7 +249,9 @@ class Simulation:
             rec.esc_unit[pid] = centre_choice.unit
             rec.esc_start[pid] = now
             rec.esc_adverse[pid] = escalation_adverse
-            commissioners.pay(national, service.tariff_gbp, now)
+            commissioners.pay_episode(national, service.tariff_gbp if price is None else
+                                      price.episode(pid, s, centre_choice.unit, national,
+                                                    True), now)
             yield env.timeout(row.treat2 + (outcome.extra_days if escalation_adverse else 0))
             centre.release()
             hand_back_crosses = True
