@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.config import Scenario, config_hash
 from sim.experiment.executors import Executor, LocalExecutor
+from sim.model.finance_table import finance_table, provider_table
 from sim.model.invariants import check_invariants
 from sim.model.kpis import replication_kpis, wait_quantiles
 from sim.model.simulation import simulate
@@ -52,6 +53,8 @@ class RunTables:
     waits: pd.DataFrame
     timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)  # month-end waiting lists
     units: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per unit
+    finance: pd.DataFrame = field(default_factory=pd.DataFrame)  # commissioner x year
+    providers: pd.DataFrame = field(default_factory=pd.DataFrame)  # trust x year
 
     @classmethod
     def concat(cls, parts: Iterable[RunTables]) -> RunTables:
@@ -60,7 +63,7 @@ class RunTables:
         return cls(*(pd.concat([getattr(p, name) for p in parts], ignore_index=True)
                      for name in TABLES))
 
-TABLES = ("kpis", "waits", "timeseries", "units")
+TABLES = ("kpis", "waits", "timeseries", "units", "finance", "providers")
 
 
 def run_task(task: RunTask) -> RunTables:
@@ -70,7 +73,8 @@ def run_task(task: RunTask) -> RunTables:
     table = replication_kpis(result)
     check_invariants(result, table)
     tables = RunTables(table, wait_quantiles(result), WaitingList(result).monthly(),
-                       unit_table(result, table))
+                       unit_table(result, table), finance_table(result),
+                       provider_table(result))
     for name in TABLES:
         frame = getattr(tables, name)
         frame.insert(0, "replication", task.replication)

@@ -25,11 +25,12 @@ import simpy
 
 from sim.config.arrangements import ARRANGEMENTS
 from sim.config.schema import ICS, Rules, Scenario
+from sim.model.prices import NATIONAL_PAYER
 from sim.model.rng import stream
 from sim.model.unit import TreatmentUnit
 
 NATIONAL = "NHSE national"  # the key of NHS England's national commissioner
-NATIONAL_INDEX = 0  # its index in `Network.commissioners`: it commissions every escalation
+NATIONAL_INDEX = NATIONAL_PAYER  # its index in `Network.commissioners`: pays every escalation
 REVIEW_DAYS = 365.0 / 4.0
 MAX_CUT_LEVEL = 3
 
@@ -194,6 +195,22 @@ def _grown(budget0: float, growth: float, start: float, end: float) -> float:
     return budget0 * ((1 + growth) ** (end / 365.0) - (1 + growth) ** (start / 365.0)) / rate
 
 
+@dataclass(frozen=True)
+class RiskPools:
+    """Risk-share (built by `sim.model.finance.risk_pools`): per commissioner, the pool
+    members and their shares of any episode cost above `threshold` (None: pays in full)."""
+
+    threshold: float
+    members: list[list[tuple[int, float]] | None]
+
+    def split(self, k: int, amount: float) -> list[tuple[int, float]]:
+        members = self.members[k]
+        if members is None or amount <= self.threshold:
+            return [(k, amount)]
+        excess = amount - self.threshold
+        return [(k, self.threshold)] + [(m, excess * w) for m, w in members]
+
+
 # -- commissioners during a run ---------------------------------------------------------------
 class Commissioners:
     """The commissioners' state in one replication, and their processes."""
@@ -220,15 +237,19 @@ class Commissioners:
         self.late_until = np.full(n, -1.0)  # new referrals delayed until then (late contract)
         self.spend_by_year = np.zeros((n, int(math.ceil(horizon / 365.0)) + 1))
         self.spend_window = np.zeros(n)
+        # financial years from the end of the warm-up (finance.csv)
+        self.spend_fy = np.zeros((n, max(1, int(math.ceil((horizon - warmup) / 365.0 - 1e-9)))))
         self.capacity_cuts = 0
+        self.pools: RiskPools | None = None  # risk-share (sim.model.finance), if any
 
-    def start(self, group_payments: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Register the commissioners' processes with the environment. `group_payments`:
-        (period start days, GBP per commissioner and period) of the service groups."""
+    def start(self, *payments: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Register the commissioners' processes with the environment. `payments`: (period
+        start days, GBP per commissioner and period) of the service groups, of shocks..."""
         self.env.process(self._budget_review())
         self.env.process(self._contract_rounds())
-        if group_payments is not None:
-            self.env.process(self._pay_groups(*group_payments))
+        for scheduled in payments:
+            if scheduled is not None:
+                self.env.process(self._pay_groups(*scheduled))
 
     def _pay_groups(self, days: np.ndarray, amounts: np.ndarray):
         """Each month's service-group activity is paid at the start of the month."""
@@ -244,6 +265,17 @@ class Commissioners:
         self.spend_by_year[k, int(now // 365.0)] += amount
         if now >= self.warmup:
             self.spend_window[k] += amount
+            self.spend_fy[k, min(int((now - self.warmup) // 365.0),
+                                 self.spend_fy.shape[1] - 1)] += amount
+
+    def pay_episode(self, k: int, amount: float, now: float) -> None:
+        """An episode's price; under a risk-share the part above the threshold is paid by
+        the pool's members."""
+        if self.pools is None:
+            self.pay(k, amount, now)
+            return
+        for payer, part in self.pools.split(k, amount):
+            self.pay(payer, part, now)
 
     def budget_window(self) -> np.ndarray:
         """Each commissioner's budget for the window after the warm-up."""

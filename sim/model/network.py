@@ -20,6 +20,7 @@ import numpy as np
 from sim.config.arrangements import ARRANGEMENTS
 from sim.config.geography import load_geography
 from sim.config.schema import ICS, Provider, Rules, Scenario, Service, ServiceGroup
+from sim.model.allocation import BudgetLine, allocate_budgets
 from sim.model.commissioning import (
     NATIONAL,
     NATIONAL_INDEX,
@@ -347,6 +348,7 @@ def build_network(scenario: Scenario) -> Network:
     """Compile `scenario` into a :class:`Network` (deterministic, no random numbers)."""
     b = _Builder(scenario)
     services: list[ServiceNetwork] = []
+    lines: list[BudgetLine] = []
     for s_index, (sid, service) in enumerate(sorted(scenario.services.items())):
         # 1. demand: referrals at t = 0, and those the commissioner is expected to accept
         arrangements = [b.plan.arrangement(sid, ics.code) for ics in b.icss]
@@ -359,8 +361,17 @@ def build_network(scenario: Scenario) -> Network:
         _localise(b, sid, service, arrangements, specialised0, plan_rate, nearest, sites)
         services.append(_routing_and_payment(b, s_index, sid, service, arrangements, rate0,
                                              specialised0, typical_p, volume_median, sites))
+        # base for allocations: this demand under national rules (and its escalations)
+        national = rate0 * (1.0 - service.local_management_share) * 365.0 * service.tariff_gbp \
+            * accepted_share(service, b.commissioning.national)
+        lines += [BudgetLine(sid, services[-1].commissioner, national),
+                  BudgetLine(f"{sid}/escalations", np.zeros(len(b.icss), dtype=np.int64),
+                             national * typical_p * service.outcome.escalation_share)]
     groups = [_service_group(b, gid, group)
               for gid, group in sorted(scenario.service_groups.items())]
+    lines += [BudgetLine(g.id, g.commissioner, g.episodes_rate0 * 365.0
+                         * g.spec.cost_per_episode_gbp) for g in groups]
+    allocate_budgets(b.commissioners, lines, b.icss, scenario.finance.allocation)
     services_in = {g.id: g.spec.prescribed_services for g in groups}
     for c in b.commissioners:
         c.admin_fte = c.rules.admin_fte_per_service * (

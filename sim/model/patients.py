@@ -67,6 +67,8 @@ DRAWS: tuple[Draw, ...] = (
     Draw("e_handover_esc", _unit_exponential),
     Draw("step_down", lambda s, u: from_uniform(s.step_down_days, u)),
     Draw("emergency", lambda s, u: u < s.emergency_share),
+    Draw("u_cost", _uniform),  # the episode's cost around its price (finance.py)
+    Draw("u_cost2", _uniform),  # the escalation episode's
 )
 
 
@@ -94,6 +96,8 @@ class Patients:
     e_handover_esc: np.ndarray
     step_down: np.ndarray
     emergency: np.ndarray  # on the emergency pathway: no approval or hand-over before a bed
+    u_cost: np.ndarray
+    u_cost2: np.ndarray
 
     def __len__(self) -> int:
         return len(self.referral)

@@ -11,6 +11,7 @@ from sim.config.schema import Scenario
 from sim.model.groups import GroupActivity
 from sim.model.network import Network
 from sim.model.patients import Patients
+from sim.model.prices import Pricing
 
 # a patient's status at the end of a run
 PENDING, MANAGED_LOCALLY, UNMET, TREATED = 0, 1, 2, 3
@@ -69,3 +70,5 @@ class RunResult:
     capacity_cuts: int
     events: int
     groups: GroupActivity | None = None  # service groups' episodes and cost
+    spend_fy: np.ndarray | None = None  # per commissioner and financial year after warm-up
+    pricing: Pricing | None = None  # episode prices (None: the tariff)

@@ -18,6 +18,7 @@ from sim.config.schema import Scenario
 from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import CHUNK, cyclic_gc_paused, events_scheduled, launch
+from sim.model.finance import set_up
 from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
 from sim.model.outcomes import adverse_probability
@@ -85,6 +86,9 @@ class Simulation:
         self.transitions = Transitions(net.lines(), self.commissioners,
                                        scenario.commissioning.transition, self.seed,
                                        replication, stream_salt)
+        self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
+                              self.seed, replication, self.horizon, stream_salt)
+        self._price = self.finance.pricing
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
         self._commissioner = self.transitions.commissioner
@@ -102,7 +106,8 @@ class Simulation:
         launch(self._referrals())  # no Process: its wake-ups are fresh events
         groups = self.groups
         self.commissioners.start(None if groups is None else
-                                 (groups.begin, groups.cost_by_commissioner(self.network)))
+                                 (groups.begin, groups.cost_by_commissioner(self.network)),
+                                 self.finance.shocks)
         if self.transitions.changes:
             env.process(self.transitions.process(env))
         env.process(self._end_of_warmup())
@@ -118,6 +123,7 @@ class Simulation:
             unit_slot_area=np.array([u.slot_area for u in self.units]),
             spend_window=c.spend_window, budget_window=c.budget_window(),
             capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
+            spend_fy=c.spend_fy, pricing=self._price,
         )
 
     def _prefill(self) -> None:
@@ -228,7 +234,10 @@ class Simulation:
         rec.displaced[pid] = choice.unit != self._nearest[s][i]
         # paid by whoever commissions the pair now: budgets and contracts move together at a
         # change of commissioner, so a patient accepted before it is paid for after it
-        commissioners.pay(self._commissioner[s][i], service.tariff_gbp, now)
+        k = self._commissioner[s][i]
+        price = self._price
+        commissioners.pay_episode(k, service.tariff_gbp if price is None else
+                                  price.episode(pid, s, choice.unit, k, False), now)
         yield env.timeout(row.treat + (outcome.extra_days if adverse else 0.0))
         unit.release()
 
@@ -255,7 +264,9 @@ class Simulation:
             rec.esc_unit[pid] = centre_choice.unit
             rec.esc_start[pid] = now
             rec.esc_adverse[pid] = escalation_adverse
-            commissioners.pay(national, service.tariff_gbp, now)
+            commissioners.pay_episode(national, service.tariff_gbp if price is None else
+                                      price.episode(pid, s, centre_choice.unit, national,
+                                                    True), now)
             yield env.timeout(row.treat2 + (outcome.extra_days if escalation_adverse else 0))
             centre.release()
             hand_back_crosses = True

@@ -153,7 +153,7 @@ def print_run(run: FinishedRun) -> None:
               f"widest: {worst.scenario}/{worst.kpi} at {worst.relative:.3g}")
     print_table(headline_table(run.summary, run.settings.replications))
     print(f"{run.runs} runs in {run.wall_seconds:.1f} s; results in {run.out}/ (kpis, waits, "
-          f"timeseries, units, summary as .csv and .parquet; run.json)")
+          f"timeseries, units, finance, providers, summary as .csv and .parquet; run.json)")
     warn_overloads(run)
 
 

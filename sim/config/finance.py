@@ -1,0 +1,76 @@
+"""The `finance:` block of a scenario: how budgets are allocated and what care really costs.
+
+Every default reproduces the model before money became a risk (budgets from the scenario's own
+expected spend, every episode paid at its tariff, no shocks, no pooling), so a scenario without
+a `finance:` block runs exactly as before. Imported by `sim.config.schema`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Allocation(_Strict):
+    """How each commissioner's annual budget at t = 0 is set; headroom multiplies it.
+
+    * `scenario_spend`: the scenario's own expected spend (the model before allocations: a
+      demand what-if brings its own budget);
+    * `historic`: base-year spend (`base_spend_gbp` per service or group, England; a line
+      without one: its expected spend under national rules at the scenario's demand) shared
+      over ICSs by population, times (1 + `uplift`): a demand what-if meets a fixed budget;
+    * `fair_share`: the historic total shared by population x `need_index` (default 1), each
+      ICS moved from its historic share toward that target by at most `pace_of_change` of its
+      historic share;
+    * `explicit`: `amounts_gbp` per commissioner key; the others as `historic`.
+    """
+
+    rule: Literal["scenario_spend", "historic", "fair_share", "explicit"] = "scenario_spend"
+    uplift: Annotated[float, Field(gt=-1.0)] = 0.0
+    base_spend_gbp: dict[str, NonNegative] = Field(default_factory=dict)
+    need_index: dict[str, Positive] = Field(default_factory=dict)
+    pace_of_change: NonNegative = 0.01
+    amounts_gbp: dict[str, NonNegative] = Field(default_factory=dict)
+
+
+class Shocks(_Strict):
+    """New high-cost technologies (a hepatitis-C-like drug): arrivals Poisson at
+    `rate_per_year`, plus any `scheduled_days`; each costs `annual_cost_gbp` a year at full
+    uptake, reached linearly over `uptake_years` (0: at once), shared over ICSs by population
+    and paid monthly by the commissioner of `payer` (a service or group id; none: NHSE
+    national)."""
+
+    rate_per_year: NonNegative = 0.0
+    scheduled_days: list[NonNegative] = Field(default_factory=list)
+    annual_cost_gbp: NonNegative = 191e6
+    uptake_years: NonNegative = 1.0
+    payer: str | None = None
+
+
+class RiskShare(_Strict):
+    """Above `threshold_gbp`, the rest of an episode's cost is paid from a pool that the ICS
+    commissioners of the same `pool` footprint fund in proportion to their population."""
+
+    threshold_gbp: Positive
+    pool: Literal["region", "england"] = "region"
+
+
+class Finance(_Strict):
+    """Money as risk (issue 12). Defaults: the deterministic model (see module docstring)."""
+
+    allocation: Allocation = Allocation()
+    episode_cost_cv: NonNegative = 0.0  # lognormal cost around the price, detailed services
+    group_cost_cv: NonNegative = 0.0  # per-episode cv of service-group costs
+    provider_price: dict[str, Positive] = Field(default_factory=dict)  # trust code -> factor
+    provider_price_sd_log: NonNegative = 0.0  # random price factor per trust (lognormal)
+    national_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    shocks: Shocks = Shocks()
+    risk_share: RiskShare | None = None

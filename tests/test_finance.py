@@ -1,0 +1,156 @@
+"""Money as risk (issue 12): allocations, costs as distributions, shocks, pooling, risk-share,
+provider accounts and honest intervals for proportions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from finance_helpers import POPULATIONS, TARIFF, pooled, run, tiny
+from scipy import stats
+
+from sim.analysis.finance import finance_summary, pooling_table, provider_summary
+from sim.analysis.stats import t_interval, wilson_interval
+from sim.config.finance import Shocks
+from sim.config.sweep import apply
+from sim.model import kpi_catalogue
+from sim.model.calendar import periods
+from sim.model.finance import shock_costs
+from sim.model.network import build_network
+
+WAIT_KPIS = set(kpi_catalogue.ids("patient")) | set(kpi_catalogue.ids("waiting"))
+
+
+def test_stochastic_costs_leave_every_wait_kpi_identical():
+    """Cost draws have streams of their own: waits, counts and the waiting list do not move,
+    while spend does."""
+    plain = tiny()
+    costly = tiny(episode_cost_cv=1.5, provider_price={"P1": 1.3}, provider_price_sd_log=0.4,
+                  national_discount=0.05,
+                  shocks={"rate_per_year": 2.0, "annual_cost_gbp": 5e6})
+    a, b = run([plain], 2, warmup_days=30), run([costly], 2, warmup_days=30)
+    ka, kb = a.kpis, b.kpis
+    waits = ka.kpi.isin(WAIT_KPIS)
+    assert waits.sum() > 50
+    np.testing.assert_array_equal(ka[waits].value.to_numpy(), kb[waits].value.to_numpy())
+    np.testing.assert_array_equal(a.timeseries.value.to_numpy(), b.timeseries.value.to_numpy())
+    np.testing.assert_array_equal(a.waits.wait_days.to_numpy(), b.waits.wait_days.to_numpy())
+    assert not np.allclose(a.finance.spend_gbp, b.finance.spend_gbp)
+
+
+def test_a_191m_shock_raises_the_years_spend_by_191m():
+    """A hepatitis-C-like technology at full uptake from day 0: NHSE's year costs GBP 191m more,
+    replication by replication (same patients)."""
+    base = tiny(episode_cost_cv=0.5)
+    shocked = tiny(episode_cost_cv=0.5, shocks={"scheduled_days": [0.0], "uptake_years": 0.0,
+                                                "annual_cost_gbp": 191e6})
+    a, b = run([base], 3).finance, run([shocked], 3).finance
+    diff = b.spend_gbp.to_numpy() - a.spend_gbp.to_numpy()
+    assert diff == pytest.approx(np.full(3, 191e6), rel=1e-9)
+
+
+def test_random_shocks_cost_what_theory_says():
+    """Poisson(1 a year) arrivals uniform over the year, immediate uptake: a year costs
+    191m x 1 x 1/2 on average (the mean remaining fraction of the year)."""
+    begin, end = periods(tiny().run.start_date, 365.0)
+    shocks = Shocks(rate_per_year=1.0, uptake_years=0.0)
+    totals = np.array([shock_costs(shocks, 5, r, 365.0, begin, end)[1].sum()
+                       for r in range(3000)])
+    mean, low, high = t_interval(totals, 0.999)
+    assert low <= 191e6 * 0.5 <= high
+    # a linear uptake over a year: one shock at day 0 costs half its annual cost in year one
+    ramp = shock_costs(Shocks(scheduled_days=[0.0], uptake_years=1.0), 5, 0, 365.0, begin, end)
+    assert ramp[1].sum() == pytest.approx(191e6 / 2, rel=1e-9)
+
+
+def test_historic_allocation_is_fixed_when_demand_doubles():
+    """`historic` budgets come from base-year spend, so a demand what-if meets a fixed budget;
+    the old self-referential budget doubles with demand."""
+    rule = {"rule": "historic", "uplift": 0.03, "base_spend_gbp": {"cardiac": 5e6}}
+
+    def budget(scenario):
+        return build_network(scenario).commissioners[0].budget0
+
+    hist, doubled = tiny(allocation=rule), apply(tiny(allocation=rule),
+                                                 {"services.cardiac.incidence_per_100k": 80})
+    assert budget(hist) == budget(doubled) == pytest.approx(5e6 * 1.03)
+    own, own2 = tiny(), apply(tiny(), {"services.cardiac.incidence_per_100k": 80})
+    assert budget(own2) == pytest.approx(2 * budget(own))
+    # without a stated base, historic is the expected spend under national rules
+    assert budget(tiny(allocation={"rule": "historic"})) == pytest.approx(budget(own))
+
+
+def test_fair_share_moves_toward_target_at_most_the_pace_and_explicit_amounts():
+    need = {"rule": "fair_share", "need_index": {"I0": 2.0}, "pace_of_change": 0.02}
+    hist = build_network(pooled(allocation={"rule": "historic"}))
+    fair = build_network(pooled(allocation=need))
+    h = {c.key: c.budget0 for c in hist.commissioners if c.key.startswith("ICS")}
+    f = {c.key: c.budget0 for c in fair.commissioners if c.key.startswith("ICS")}
+    assert f["ICS I0"] == pytest.approx(h["ICS I0"] * 1.02)  # target is twice: capped at +2%
+    for key in h:
+        assert abs(f[key] / h[key] - 1.0) <= 0.02 + 1e-12
+    explicit = build_network(pooled(allocation={"rule": "explicit",
+                                                "amounts_gbp": {"ICS I3": 123.0}}))
+    assert next(c.budget0 for c in explicit.commissioners if c.key == "ICS I3") == 123.0
+
+
+@pytest.fixture(scope="module")
+def pooling_runs():
+    """ICS budgets, the same with a regional risk-share, and one national budget."""
+    cost = {"episode_cost_cv": 1.0}
+    scenarios = [pooled(name="ics", **cost),
+                 pooled(name="risk_share", risk_share={"threshold_gbp": 2 * TARIFF}, **cost),
+                 pooled(default="national", name="national", **cost)]
+    return run(scenarios, 10)
+
+
+def test_pooling_variability_falls_with_population(pooling_runs):
+    """The CV of spend/allocation falls with the population a budget covers (Poisson counts x
+    lognormal costs: about 1/sqrt(population)); the national pool is the least variable."""
+    table = pooling_table(pooling_runs.finance)
+    ics = table[table.scenario == "ics"]
+    rho = stats.spearmanr(ics.population, ics.cv_spend_over_allocation).statistic
+    assert rho < -0.7, rho
+    assert len(ics) == len(POPULATIONS)
+    summary = finance_summary(pooling_runs.finance).set_index(["scenario", "level"])
+    national = summary.loc[("national", "national"), "cv_spend_over_allocation"]
+    assert national < 0.5 * summary.loc[("ics", "ics"), "cv_spend_over_allocation"]
+
+
+def test_risk_share_lowers_the_variance_of_ics_spend_over_allocation(pooling_runs):
+    """Paired by replication (same patients): the variance across ICSs of spend/allocation is
+    lower with the pool, the CI of the difference excludes zero, and total spend is equal."""
+    f = pooling_runs.finance
+    ics = f[f.level == "ics"]
+    var = ics.groupby(["scenario", "replication"]).spend_over_allocation.var().unstack(0)
+    mean, low, high = t_interval((var.risk_share - var.ics).to_numpy())
+    assert high < 0, (mean, low, high)
+    total = ics.groupby(["scenario", "replication"]).spend_gbp.sum().unstack(0)
+    np.testing.assert_allclose(total.risk_share, total.ics, rtol=1e-9)
+
+
+def test_provider_accounts_by_hand():
+    """Income = tariff x episodes; cost = fixed per unit for the year + variable per episode."""
+    out = run([tiny()], 1)
+    p = out.providers
+    assert (p.income_gbp == TARIFF * p.episodes).all()
+    np.testing.assert_allclose(p.cost_gbp, 1e6 + 12_000.0 * p.episodes)
+    summary = provider_summary(p)
+    assert summary.share_below_cost.iloc[0] == (p.income_gbp < p.cost_gbp).mean()
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (0, 5), (5, 5), (1, 1), (0, 200), (200, 200),
+                                      (3, 7)])
+def test_wilson_interval_stays_in_0_1_at_0_of_n_and_n_of_n(k, n):
+    low, high = wilson_interval(k, n)
+    assert 0.0 <= low <= k / n <= high <= 1.0
+    if k == 0:
+        assert low == 0.0 and high == pytest.approx(1.959964**2 / (n + 1.959964**2), rel=1e-5)
+    if k == n:
+        assert high == 1.0 and low == pytest.approx(n / (n + 1.959964**2), rel=1e-5)
+
+
+def test_finance_summary_proportions_in_0_1(pooling_runs):
+    s = finance_summary(pooling_runs.finance)
+    assert ((s.p_overspend_low >= 0) & (s.p_overspend_high <= 1)).all()
+    assert (s.p_overspend_low <= s.p_overspend).all()
+    assert (s.p_overspend <= s.p_overspend_high).all()
