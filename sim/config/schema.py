@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.arrangements import ARRANGEMENTS, Arrangement
+from sim.config.mechanisms import Mechanisms
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -275,3 +276,4 @@ class Scenario(Strict):
     commissioning: Commissioning = Commissioning()
     pathway: Pathway = Pathway()
     run: RunSettings = RunSettings()
+    mechanisms: Mechanisms = Mechanisms()  # claim mechanisms (issue 17), all off by default

@@ -3,7 +3,7 @@ accounts. KPIs, invariants and warm-up analysis read these without importing Sim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from sim.config.schema import Scenario
 from sim.model.groups import GroupActivity
 from sim.model.network import Network
 from sim.model.patients import Patients
+from sim.model.prevention import Prevented
 
 # a patient's status at the end of a run
 PENDING, MANAGED_LOCALLY, UNMET, TREATED = 0, 1, 2, 3
@@ -69,3 +70,4 @@ class RunResult:
     capacity_cuts: int
     events: int
     groups: GroupActivity | None = None  # service groups' episodes and cost
+    prevented: Prevented = field(default_factory=Prevented.none)  # mechanisms.prevention
