@@ -126,4 +126,10 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
                 f"every ICS must belong to a collaborative when a service is commissioned "
                 f"collaboratively; missing: {', '.join(missing[:5])}"
                 + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    readiness = scenario.mechanisms.readiness
+    for table in ("financial_position_gbp_m", "capability_score"):
+        for code in getattr(readiness, table):
+            if code not in icb_codes:
+                add(("mechanisms", "readiness", table, code),
+                    f"unknown ICS code {code!r}{suggest(code, icb_codes)}")
     return issues

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.arrangements import ARRANGEMENTS, Arrangement
 from sim.config.finance import Finance
+from sim.config.mechanisms import Mechanisms
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -339,3 +340,4 @@ class Scenario(Strict):
     pathway: Pathway = Pathway()
     run: RunSettings = RunSettings()
     finance: Finance = Finance()
+    mechanisms: Mechanisms = Mechanisms()  # claim mechanisms (issue 17), all off by default

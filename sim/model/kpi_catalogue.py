@@ -46,6 +46,7 @@ class Kpi:
     cost_part: bool = False  # one of the parts that add up to cost_total_gbp
     indicator: bool = False  # 0/1 per replication: the mean is a probability (Wilson CI)
     calibration_rank: int = 0  # preference when fitting a capacity scale to it; 0: never
+    mechanism: str = ""  # a claim mechanism (`scenario.mechanisms.<name>`): emitted only if on
 
     @property
     def axis_label(self) -> str:
@@ -158,6 +159,21 @@ CATALOGUE: tuple[Kpi, ...] = (
         ("overall", "commissioner"), bounds=(-INF, INF), display_unit="£m", scale=1e-6),
     Kpi("p_overspend", "system", "P(overspend)", "probability", "higher_is_worse",
         ("overall", "commissioner"), bounds=(0.0, 1.0), indicator=True),
+    # the claim mechanisms (issue 17; sim/model/mechanism_kpis.py): only when switched on
+    Kpi("incidence_change_pct", "system", "Change in specialised referrals (prevention)", "%",
+        "higher_is_worse", SYSTEM_SCOPES, bounds=(-100.0, 0.0), display_unit="%",
+        mechanism="prevention"),
+    Kpi("patients_in_research_active_units_pct", "system",
+        "Treated in research-active units", "%", "higher_is_better", SYSTEM_SCOPES,
+        bounds=PERCENT, display_unit="%", mechanism="research"),
+    Kpi("trial_recruits", "system", "Trial recruits", "patients", "higher_is_better",
+        SYSTEM_SCOPES, display_unit="patients", mechanism="research"),
+    Kpi("trial_recruits_tertiary_pct", "system", "Trial recruits at tertiary trusts", "%",
+        "neutral", ("overall",), bounds=PERCENT, display_unit="%", mechanism="research"),
+    Kpi("access_rate_range_between_ics", "system", "Range of access rate between ICSs",
+        "share", "higher_is_worse", SYSTEM_SCOPES, bounds=(0.0, 1.0), mechanism="standards"),
+    Kpi("icss_delegated", "system", "ICSs commissioning delegated services", "ICSs",
+        "neutral", ("overall",), display_unit="count", mechanism="readiness"),
 )
 KPIS: dict[str, Kpi] = {k.id: k for k in CATALOGUE}
 if len(KPIS) != len(CATALOGUE):  # pragma: no cover - a programming error

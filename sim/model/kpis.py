@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.model import kpi_catalogue
 from sim.model.commissioning import Commissioner
+from sim.model.mechanism_kpis import mechanism_kpis
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, RunResult
 from sim.model.waiting import WaitingList
 
@@ -244,6 +245,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
         **_variation(frames),
         "budget_variance_gbp": float(variance.sum()),
         "p_overspend": float(variance.sum() > 0),
+        **mechanism_kpis(res, frames.cohort, frames.unit_starts, all_units),
     })
     by_service = frames.split("service")
     for sn in net.services:
@@ -253,6 +255,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
         add("service", sn.id, {
             **_patient_kpis(f), **_system_kpis(res, f, sn.units, {sn.index}, years),
             **_variation(f),
+            **mechanism_kpis(res, f.cohort, f.unit_starts, sn.units, sn.index),
         })
     for i, f in sorted(frames.split("ics").items()):
         add("ics", net.icss[i].code, _patient_kpis(f))

@@ -31,6 +31,8 @@ from sim.model.commissioning import (
 )
 from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
+from sim.model.readiness import gate_plan
+from sim.model.standards import add_audit_staff
 from sim.model.transition import Epoch, Line, compile_transitions
 
 
@@ -150,7 +152,7 @@ class _Builder:
         self.road = scenario.pathway.road_factor
         self.plan_day = scenario.pathway.capacity_planning_days
         self.commissioning = scenario.commissioning
-        self.plan = CommissioningPlan.of(scenario, self.icss)
+        self.plan = gate_plan(CommissioningPlan.of(scenario, self.icss), scenario, self.icss)
         self.escalation_expected = 0.0
         self.collaborative_of = {code: name for name, members in
                                  self.commissioning.collaboratives.items() for code in members}
@@ -376,6 +378,7 @@ def build_network(scenario: Scenario) -> Network:
     for c in b.commissioners:
         c.admin_fte = c.rules.admin_fte_per_service * (
             len(c.services) + sum(services_in[gid] for gid in c.groups))
+    add_audit_staff(b.commissioners, scenario.mechanisms.standards)
     network = Network(b.icss, b.providers, services, b.units, b.commissioners, b.plan,
                       b.notes, groups, b.escalation_expected)
     if b.plan.dated:  # budgets split and teams moved at each change

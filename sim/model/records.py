@@ -3,7 +3,7 @@ accounts. KPIs, invariants and warm-up analysis read these without importing Sim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from sim.config.schema import Scenario
 from sim.model.groups import GroupActivity
 from sim.model.network import Network
 from sim.model.patients import Patients
+from sim.model.prevention import Prevented
 from sim.model.prices import Pricing
 
 # a patient's status at the end of a run
@@ -72,3 +73,4 @@ class RunResult:
     groups: GroupActivity | None = None  # service groups' episodes and cost
     spend_fy: np.ndarray | None = None  # per commissioner and financial year after warm-up
     pricing: Pricing | None = None  # episode prices (None: the tariff)
+    prevented: Prevented = field(default_factory=Prevented.none)  # mechanisms.prevention

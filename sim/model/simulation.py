@@ -23,8 +23,10 @@ from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
 from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
+from sim.model.prevention import apply_prevention
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
+from sim.model.standards import derogate
 from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
 
@@ -69,8 +71,10 @@ class Simulation:
         self.env = simpy.Environment()
         self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days)
                       for u in net.units]
-        self.patients = generate_patients(net, self.seed, replication, self.horizon,
-                                          stream_salt)
+        self.patients, self.prevented = apply_prevention(  # no-op unless switched on
+            net, scenario.mechanisms.prevention,
+            generate_patients(net, self.seed, replication, self.horizon, stream_salt),
+            self.seed, replication, stream_salt)
         self.records = PatientRecords.empty(len(self.patients))
         p = self.patients
         self.rows = np.column_stack([getattr(p, name) for name in PatientRow._fields]
@@ -89,6 +93,8 @@ class Simulation:
         self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
                               self.seed, replication, self.horizon, stream_salt)
         self._price = self.finance.pricing
+        derogate(self.commissioners, scenario.mechanisms.standards, self.seed, replication,
+                 stream_salt)  # no-op unless switched on
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
         self._commissioner = self.transitions.commissioner
@@ -124,6 +130,7 @@ class Simulation:
             spend_window=c.spend_window, budget_window=c.budget_window(),
             capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
             spend_fy=c.spend_fy, pricing=self._price,
+            prevented=self.prevented,
         )
 
     def _prefill(self) -> None:

@@ -17,12 +17,14 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.calibrate import validation_table
+from sim.analysis.claims import claims_ledger
 from sim.analysis.compare import paired_differences
 from sim.analysis.tables import comparison_table, to_markdown, wide_table
 from sim.config.geography import builtin_dir
 from sim.config.targets import load_targets
 from sim.experiment.store import csv_bytes, write_atomic
 from sim.model.kpi_catalogue import KPIS, format_interval, format_value
+from sim.presentation.claims_section import claims_section
 from sim.presentation.excel import (
     assumptions_sheet,
     comparison_sheet,
@@ -159,7 +161,7 @@ def _findings(res: ResultsFolder, rows: pd.DataFrame) -> list[str]:
 
 
 def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list[Path]],
-                validation: pd.DataFrame | None = None) -> str:
+                validation: pd.DataFrame | None = None, claims_html: str = "") -> str:
     """The report as one HTML string (no external files, scripts or fonts): key findings
     first, then the glossary, what the answer depends on, scenarios, then the details."""
     meta = res.meta
@@ -184,7 +186,9 @@ def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list
     parts.append("<p class='caveat'><b>Before quoting these numbers:</b> "
                  f"{html.escape(share)} See <a href='#depends'>what this answer depends on"
                  "</a>.</p>")
-    parts.append("<nav class='note'><a href='#scenarios'>Scenarios</a><a href='#table'>"
+    parts.append(claims_html)  # the claims ledger (issue 17), among the first screens
+    parts.append("<nav class='note'><a href='#claims'>Claims ledger</a>"
+                 "<a href='#scenarios'>Scenarios</a><a href='#table'>"
                  "Comparison table</a><a href='#glossary'>Glossary</a><a href='#depends'>"
                  "What this depends on</a><a href='#figures'>Figures</a><a href='#inputs'>"
                  "Inputs</a><a href='#assumptions'>Assumptions</a></nav>")
@@ -251,11 +255,15 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     if validation is not None:
         write_atomic(folder / "validation.csv",
                      csv_bytes(validation))
-    write_atomic(folder / "report.html", render_html(res, table, figures, validation).encode())
+    ledger = claims_ledger(res.kpis, res.meta, res.baseline)
+    write_atomic(folder / "claims.csv", csv_bytes(ledger))
+    write_atomic(folder / "report.html", render_html(res, table, figures, validation,
+                                                     claims_section(ledger)).encode())
     workbook = write_comparison_workbook(folder / "comparison.xlsx",
                                          workbook_sheets(res, table, validation, folder))
     return {"comparison_csv": folder / "comparison.csv", "comparison_md": folder / "comparison.md",
-            "comparison_xlsx": workbook, "report": folder / "report.html"}
+            "comparison_xlsx": workbook, "report": folder / "report.html",
+            "claims_csv": folder / "claims.csv"}
 
 
 def workbook_sheets(res: ResultsFolder, table: pd.DataFrame, validation: pd.DataFrame | None,
