@@ -107,20 +107,29 @@ def load_objective(path: str | Path | None) -> Objective:
     return objective
 
 
+def unit_divisor(kpi: str, scenario_mean: float) -> float:
+    """The divisor that turns a KPI's change into score units: |scenario mean| / 100 (percent
+    of the scenario), or 1 / factor for shares (percentage points); 1 if the mean is 0."""
+    unit = KPIS[kpi].unit
+    if unit in SHARE_UNITS:
+        return 1.0 / SHARE_UNITS[unit]
+    mean = abs(float(scenario_mean))
+    return mean / 100.0 if np.isfinite(mean) and mean > 0 else 1.0
+
+
+def improvement(kpi: str, change: float, scenario_mean: float) -> float:
+    """A change in score units, better positive; NaN for a KPI with no better direction."""
+    sign = SIGN.get(KPIS[kpi].direction)
+    if sign is None:
+        return float("nan")
+    return sign * change / unit_divisor(kpi, scenario_mean)
+
+
 def scales(baseline: pd.DataFrame, objective: Objective) -> dict[str, float]:
-    """Per weighted KPI, the divisor that turns a change into score units: |scenario mean| / 100
-    (percent), or 1 / factor for shares (points). `baseline`: overall KPI rows of the scenario.
-    Fixed once from the scenario's first replications so that scores never change meaning."""
+    """`unit_divisor` of every weighted KPI. `baseline`: overall KPI rows of the scenario's
+    first replications, fixed once so that scores never change meaning during an advice."""
     means = baseline.groupby("kpi").value.mean()
-    out = {}
-    for kpi in objective.weights:
-        unit = KPIS[kpi].unit
-        if unit in SHARE_UNITS:
-            out[kpi] = 1.0 / SHARE_UNITS[unit]
-        else:
-            mean = abs(float(means.get(kpi, np.nan)))
-            out[kpi] = mean / 100.0 if np.isfinite(mean) and mean > 0 else 1.0
-    return out
+    return {kpi: unit_divisor(kpi, means.get(kpi, np.nan)) for kpi in objective.weights}
 
 
 def overall(kpis: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from sim.presentation.arguments import (
     years,
 )
 from sim.presentation.boundary import run_inputs
+from sim.presentation.cli_advise import register as register_advise
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     register_report(sub)
     register_calibrate(sub)
+    register_advise(sub)
     return parser
 
 
