@@ -19,6 +19,7 @@ mean among the k systems compared. It says nothing of plans that were not compar
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -45,6 +46,7 @@ def equicoordinate_probability(g: float, dims: int, df: float) -> float:
     return value
 
 
+@functools.lru_cache(maxsize=256)
 def nm_constant(k: int, n0: int, alpha: float) -> float:
     """g of procedure NM for k systems and n0 first-stage replications (k >= 2, n0 >= 2)."""
     if k < 2 or n0 < 2:
