@@ -27,6 +27,7 @@ from sim.presentation.arguments import (
     warmup_days,
     years,
 )
+from sim.presentation.cli_advise import register as register_advise
 from sim.presentation.cli_calibrate import register as register_calibrate
 from sim.presentation.cli_experiments import add_precision_option, precision_goal, register
 from sim.presentation.cli_report import register as register_report
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_report(sub)
     register_calibrate(sub)
     register_scenario(sub)
+    register_advise(sub)
     return parser
 
 
