@@ -149,6 +149,7 @@ class Simulation:
         specialised = np.flatnonzero(~local)
         patients = specialised[np.argsort(decide_at[specialised], kind="stable")]
         decide = decide_at[patients]
+        del decide_at, local, specialised  # this frame lives all run: 24 B per patient
         patient = self._patient
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
