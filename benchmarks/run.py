@@ -180,18 +180,30 @@ def _scenario(ref: str, scale: float, sized: bool = False):
 
 def model_run(ref: str, years: float, warmup_days: float, scale: float = 1.0,
               replication: int = 0, sized: bool = False) -> dict:
-    """One replication in this process: build, simulate and KPI times, patients, events."""
-    from sim.model.kpis import replication_kpis
+    """One replication in this process, phase by phase as `specsim run` does it: import the
+    run path, load the scenario, build, simulate, KPIs (everything `runner.run_task` computes
+    after the run: KPI rows, invariant checks, wait quantiles, month-end waiting lists, the
+    units table) and write the tables (CSV and Parquet, as a run folder holds them)."""
+    import tempfile
+
+    t_import = time.perf_counter()
+    from sim.experiment.runner import RunTables, result_tables
+    from sim.experiment.store import write_table
     from sim.model.simulation import Simulation
 
+    t_load = time.perf_counter()
     scenario = _scenario(ref, scale, sized)
     t0 = time.perf_counter()
     sim = Simulation(scenario, replication, years=years, warmup_days=warmup_days)
     t1 = time.perf_counter()
     result = sim.run()
     t2 = time.perf_counter()
-    replication_kpis(result)
+    tables: RunTables = result_tables(result)
     t3 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("kpis", "waits", "timeseries", "units"):
+            write_table(Path(folder), name, getattr(tables, name))
+    t4 = time.perf_counter()
     patients = int((~result.patients.backlog).sum())  # referrals (not the list at t = 0)
     # referrals that reach the access decision (the waiting list at t = 0 not counted; its
     # treatments still cost events, so the time per patient errs on the slow side)
@@ -199,9 +211,12 @@ def model_run(ref: str, years: float, warmup_days: float, scale: float = 1.0,
     return {
         "scenario": scenario.name, "scale": scale, "years": years, "warmup_days": warmup_days,
         "simulated_days": result.horizon, "patients": patients, "specialised": specialised,
-        "events": int(result.events), "build_s": t1 - t0, "simulate_s": t2 - t1,
-        "kpis_s": t3 - t2, "wall_s": t3 - t0,
+        "events": int(result.events), "import_s": t_load - t_import, "load_s": t0 - t_load,
+        "build_s": t1 - t0, "simulate_s": t2 - t1, "kpis_s": t3 - t2, "write_s": t4 - t3,
+        "wall_s": t4 - t0,
         "us_per_specialised": 1e6 * (t2 - t1) / max(specialised, 1),
+        # every output of a run (KPIs, monthly snapshots, units, invariants, files) included
+        "us_per_specialised_all": 1e6 * (t4 - t1) / max(specialised, 1),
         "patients_per_s": patients / (t3 - t0),
         "events_per_s": result.events / (t2 - t1),
     }
@@ -238,6 +253,33 @@ def _best_of(repeats: int, ref: str, years: float, warmup_days: float, scale: fl
     return {**best, "peak_rss_mb": max(row["peak_rss_mb"] for row in rows), "repeats": repeats}
 
 
+# -- start-up -------------------------------------------------------------------------------
+STARTUP = {
+    "python -c pass": ["-c", "pass"],
+    "specsim --help": ["-m", "sim.presentation.cli", "--help"],
+    "specsim validate": ["-m", "sim.presentation.cli", "validate", SCENARIOS[0]],
+    "run-path imports": ["-c", "import sim.presentation.commands, sim.presentation.boundary, "
+                         "sim.experiment.runner"],
+}
+
+
+def startup(repeats: int = 3) -> dict[str, float]:
+    """Wall seconds of a fresh interpreter for each command (the fastest of `repeats`: other
+    load only slows a run down)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = {}
+    for name, args in STARTUP.items():
+        walls = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], check=True, capture_output=True, cwd=ROOT,
+                           env=env)
+            walls.append(time.perf_counter() - start)
+        out[name] = min(walls)
+    return out
+
+
 # -- sweep speed-up --------------------------------------------------------------------------
 def sweep_speedup(runs: int, years: float, warmup_days: float) -> dict:
     """`run_tasks` on `runs` small England runs with 1 and with 2 workers."""
@@ -270,10 +312,14 @@ def run_all(quick: bool = False) -> dict:
     scenarios = SCENARIOS[:1] if quick else SCENARIOS
     started = time.time()
 
+    starts = startup(1 if quick else 3)
     refs_before = references(customers)
     scenario_rows = [model_run_subprocess(ref, years, warmup) for ref in scenarios]
     scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k), sized=True)
                     for k in scales]
+    # memory: 2x demand over 3 years after the default warm-up (capacity sized to demand)
+    memory_row = model_run_subprocess(SCENARIOS[0], *((0.02, 10.0) if quick else (3.0, 365.0)),
+                                      2.0, sized=True)
     refs_after = references(customers)
     # the better of two runs of each reference: noise from other load only slows things down
     best = {name: min(refs_before[name], refs_after[name], key=lambda r: r.us_per_customer)
@@ -287,8 +333,9 @@ def run_all(quick: bool = False) -> dict:
 
     simpy_us = best["simpy"].us_per_customer
     ciw_us = best["ciw"].us_per_customer
-    for row in scenario_rows + scaling_rows:
+    for row in scenario_rows + scaling_rows + [memory_row]:
         row["ratio_to_simpy"] = row["us_per_specialised"] / simpy_us
+        row["ratio_to_simpy_all"] = row["us_per_specialised_all"] / simpy_us
         row["ratio_to_ciw"] = row["us_per_specialised"] / ciw_us
     base = scaling_rows[0]["us_per_specialised"]
     for row in scaling_rows:
@@ -305,8 +352,10 @@ def run_all(quick: bool = False) -> dict:
         "references": {name: {**asdict(r), "us_per_customer": r.us_per_customer,
                               "customers_per_s": 1e6 / r.us_per_customer}
                        for name, r in best.items()},
+        "startup_s": starts,
         "scenarios": scenario_rows,
         "scaling": scaling_rows,
+        "memory": memory_row,
         "waiting_list": [{**asdict(q), "us_per_completion": q.us_per_completion,
                           "completions_per_s": 1e6 / q.us_per_completion} for q in queue],
         "waiting_list_ratio_100k_vs_100": {"TreatmentUnit": tu[100_000] / tu[100],
@@ -338,6 +387,22 @@ def format_table(res: dict) -> str:
             f"{row['ratio_to_simpy']:.2f} | {row['ratio_to_ciw']:.2f} | "
             f"{row['patients_per_s']:,.0f} | {row['events_per_s']:,.0f} | "
             f"{row['peak_rss_mb']:.0f} |")
+    lines += ["", "| start-up (fresh interpreter, best of 3) | wall s |", "|---|---:|"]
+    lines += [f"| `{name}` | {wall:.2f} |" for name, wall in res["startup_s"].items()]
+    lines += ["", "| run (whole process, s) | scale | import | load | build | simulate | KPIs "
+              "| write | us/specialised patient, all outputs | x bare SimPy |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    mem = res["memory"]
+    for row in res["scenarios"] + res["scaling"] + [mem]:
+        lines.append(
+            f"| {row['scenario']}, {row['simulated_days']:.0f} days | {row['scale']:g}x | "
+            f"{row['import_s']:.2f} | {row['load_s']:.2f} | {row['build_s']:.2f} | "
+            f"{row['simulate_s']:.2f} | {row['kpis_s']:.2f} | {row['write_s']:.2f} | "
+            f"{row['us_per_specialised_all']:.1f} | {row['ratio_to_simpy_all']:.2f} |")
+    lines += ["", f"memory: {mem['scale']:g}x demand, {mem['simulated_days']:.0f} days "
+              f"({mem['patients']:,} referrals, {mem['specialised']:,} specialised): peak RSS "
+              f"{mem['peak_rss_mb']:.0f} MB; {mem['us_per_specialised']:.1f} us/specialised "
+              f"patient ({mem['ratio_to_simpy']:.2f}x bare SimPy)"]
     lines += ["", "scaling, time per specialised patient relative to 1x: " + ", ".join(
         f"{row['scale']:g}x {row['ratio_to_1x']:.2f}" for row in res["scaling"])]
     lines += ["", "| waiting list | waiting | completions | us/completion | completions/s |",

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sim.config import load_scenario
+from sim.model import simulation as simulation_module
 from sim.model.records import UNMET
 from sim.model.simulation import Simulation
 
@@ -43,8 +44,8 @@ def test_finished_patients_are_freed_without_the_cyclic_gc(england, monkeypatch)
     refs: dict[int, weakref.ref] = {}
     original = Simulation._patient
 
-    def tracked(self, pid):
-        steps = original(self, pid)
+    def tracked(self, pid, numbers):
+        steps = original(self, pid, numbers)
         refs[pid] = weakref.ref(steps)
         return steps
 
@@ -73,7 +74,46 @@ def test_gc_restored_after_a_run_even_a_failing_one(england, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.env, "run", boom)
+    monkeypatch.setattr(simulation_module, "run_until", boom)
     with pytest.raises(RuntimeError):
         sim.run()
     assert gc.isenabled()
+
+
+def test_run_until_processes_the_same_events_as_simpy_run():
+    """`engine.run_until` is `env.run(until)` with `step` inlined: the same events in the
+    same order, none at or after `until`, the same clock and event counter afterwards, and a
+    failed event still raises."""
+    import simpy
+
+    from sim.model.engine import events_scheduled, run_until, wake_after
+
+    def model(env: simpy.Environment, log: list) -> None:
+        def ticker(name, gap):
+            while True:
+                yield env.timeout(gap)
+                log.append((env.now, name))
+
+        env.process(ticker("a", 1.0))
+        env.process(ticker("b", 0.5))
+        wake_after(env, 3.0).callbacks.append(lambda _e: log.append((env.now, "wake")))
+        ev = env.event()
+        env.timeout(2.0).callbacks.append(lambda _e: ev.succeed())
+        ev.callbacks.append(lambda _e: log.append((env.now, "ev")))
+
+    runs = []
+    for runner in ("simpy", "inlined"):
+        env, log = simpy.Environment(), []
+        model(env, log)
+        if runner == "simpy":
+            env.run(until=4.0)
+        else:
+            run_until(env, 4.0)
+        runs.append((log, env.now, events_scheduled(env)))
+    assert runs[0] == runs[1]
+    assert runs[0][1] == 4.0 and (4.0, "a") not in runs[0][0] and (3.5, "b") in runs[0][0]
+
+    env = simpy.Environment()
+    env.timeout(1.0).callbacks.append(lambda _e: env.event().fail(ValueError("bad")))
+    with pytest.raises(ValueError, match="bad"):
+        run_until(env, 5.0)

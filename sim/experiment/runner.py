@@ -22,6 +22,7 @@ from sim.experiment.executors import Executor, LocalExecutor
 from sim.model.finance_table import finance_table, provider_table
 from sim.model.invariants import check_invariants
 from sim.model.kpis import replication_kpis, wait_quantiles
+from sim.model.records import RunResult
 from sim.model.simulation import simulate
 from sim.model.unit_table import unit_table
 from sim.model.waiting import WaitingList
@@ -70,16 +71,21 @@ def run_task(task: RunTask) -> RunTables:
     """Simulate one replication, check its invariants, and return its tables."""
     result = simulate(task.scenario, task.replication, seed=task.seed, years=task.years,
                       warmup_days=task.warmup_days, stream_salt=task.stream_salt)
-    table = replication_kpis(result)
-    check_invariants(result, table)
-    tables = RunTables(table, wait_quantiles(result), WaitingList(result).monthly(),
-                       unit_table(result, table), finance_table(result),
-                       provider_table(result))
+    tables = result_tables(result)
     for name in TABLES:
         frame = getattr(tables, name)
         frame.insert(0, "replication", task.replication)
         frame.insert(0, "scenario", task.scenario.name)
     return tables
+
+
+def result_tables(result: RunResult) -> RunTables:
+    """The tables of one finished run, its invariants checked (the benchmark times this)."""
+    table = replication_kpis(result)
+    check_invariants(result, table)
+    return RunTables(table, wait_quantiles(result), WaitingList(result).monthly(),
+                     unit_table(result, table), finance_table(result),
+                     provider_table(result))
 
 
 def run_tasks(tasks: Sequence[RunTask], executor: Executor | None = None,

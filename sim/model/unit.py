@@ -20,7 +20,7 @@ class TreatmentUnit:
     """One provider's capacity for one service."""
 
     __slots__ = (
-        "env", "slots", "busy", "mean_treatment_days", "_queue", "_seq",
+        "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
         "_starts", "_stat_t", "busy_area", "slot_area", "base_slots",
     )
 
@@ -30,7 +30,8 @@ class TreatmentUnit:
         self.base_slots = slots
         self.busy = 0
         self.mean_treatment_days = mean_treatment_days
-        self._queue: list[tuple[int, float, int, simpy.Event]] = []
+        # a heap of (priority, referral time, sequence, grant); routing reads its length directly
+        self.waiting_list: list[tuple[int, float, int, simpy.Event]] = []
         self._seq = 0
         self._starts: deque[float] = deque()
         self._stat_t = 0.0
@@ -40,12 +41,12 @@ class TreatmentUnit:
     # -- waiting list -------------------------------------------------------------------
     def join(self, priority: int, referral_time: float) -> simpy.Event | None:
         """Ask for a slot. None: started at once; else an event that fires when a slot is given."""
-        if self.busy < self.slots and not self._queue:
+        if self.busy < self.slots and not self.waiting_list:
             self._start()
             return None
         grant = self.env.event()
         self._seq += 1
-        heapq.heappush(self._queue, (priority, referral_time, self._seq, grant))
+        heapq.heappush(self.waiting_list, (priority, referral_time, self._seq, grant))
         return grant
 
     def release(self) -> None:
@@ -66,7 +67,7 @@ class TreatmentUnit:
         self.busy += 1
 
     def _fill(self) -> None:
-        queue = self._queue
+        queue = self.waiting_list
         while queue and self.busy < self.slots:
             grant = heapq.heappop(queue)[3]
             self._start()
@@ -78,16 +79,16 @@ class TreatmentUnit:
 
     # -- state seen by routing and outcomes ----------------------------------------------
     def has_free_slot(self) -> bool:
-        return self.busy < self.slots and not self._queue
+        return self.busy < self.slots and not self.waiting_list
 
     @property
     def waiting(self) -> int:
-        return len(self._queue)
+        return len(self.waiting_list)
 
     def expected_wait_days(self) -> float:
         """A planner's estimate of the wait for a new referral: the queue ahead of it shared over
         the unit's slots, times the mean treatment length; zero when a slot is free."""
-        ahead = len(self._queue) + self.busy - self.slots + 1
+        ahead = len(self.waiting_list) + self.busy - self.slots + 1
         if ahead <= 0:
             return 0.0
         return ahead * self.mean_treatment_days / max(self.slots, 1)
