@@ -19,7 +19,8 @@ from sim.presentation import arguments
 from sim.presentation.arguments import EXIT_USAGE, UsageError
 from sim.presentation.boundary import output, run_inputs
 from sim.presentation.commands import RUN_FILES, open_executor, print_run, run_scenarios
-from sim.presentation.report import ResultsError, build_report, build_sweep_report
+from sim.presentation.report import ResultsError, build_report
+from sim.presentation.sweep_report import build_sweep_report
 
 RUN_RESULTS = ("kpis.parquet", "waits.parquet", "run.json")
 """What a report of a run or compare folder reads."""

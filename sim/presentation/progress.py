@@ -59,8 +59,9 @@ class ProgressLog(AbstractContextManager["ProgressLog"]):
         self.last_time, self.last_tenth = now, tenth
         rate = (done - self.first) / max(now - self.start, 1e-9)
         eta = f", ETA {_duration((total - done) / rate)}" if rate > 0 and done < total else ""
+        speed = f", {rate * 60:.1f}/min{eta}" if done > self.first else ""
         line = (f"progress: {self.label}: {done}/{total} runs ({100 * done / max(total, 1):.0f}%)"
-                f", {rate * 60:.1f}/min{eta}")
+                f"{speed}")
         self.lines.append(line)
         print(line, file=self.stream, flush=True)
 
