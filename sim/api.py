@@ -6,8 +6,11 @@
     res = api.run([a, b], replications=5, years=1)
     api.compare(res, baseline="centralised")          # paired differences with 95% CIs
     table = api.sweep("scenarios/sweeps/demand_growth.yaml", out="outputs/dg", workers=2)
+    res = api.run("centralised", progress=lambda done, total: print(done, "of", total))
 
 Every function returns pandas DataFrames (or a small dataclass of them); nothing is printed.
+`progress` (run, sweep) is called with (runs done, runs in total) after every finished run.
+A scenario is a file (YAML or a parameter workbook .xlsx), a shipped name or 'england'.
 """
 
 from __future__ import annotations
@@ -25,13 +28,17 @@ from sim.analysis.stats import summarise
 from sim.analysis.warmup import WarmupAnalysis, default_years, warmup_analysis
 from sim.config import Scenario
 from sim.config import load_scenario as _load_scenario
+from sim.config.loader import resolve
 from sim.config.sweep import load_sweep
 from sim.experiment.executors import make_executor
-from sim.experiment.runner import make_tasks, run_tasks
+from sim.experiment.runner import Progress, make_tasks, run_tasks
 from sim.experiment.sweep import SweepReport, run_sweep
 from sim.presentation.boundary import check_run_size
+from sim.presentation.show import shown_values
+from sim.presentation.workbook import write_workbook
 
-__all__ = ["RunResults", "compare", "load_scenario", "run", "sweep", "sweep_report", "warmup"]
+__all__ = ["RunResults", "compare", "load_scenario", "run", "show", "sweep", "sweep_report",
+           "warmup", "workbook"]
 
 
 @dataclass
@@ -49,8 +56,22 @@ Results = RunResults  # its earlier name, kept so that existing notebooks keep w
 
 
 def load_scenario(ref: str | Path) -> Scenario:
-    """A validated scenario from a YAML file or 'england' (raises ConfigError)."""
+    """A validated scenario from a file (YAML or .xlsx), a shipped name or 'england' (raises
+    ConfigError)."""
     return _load_scenario(ref)
+
+
+def show(ref: str | Path, key: str | None = None) -> pd.DataFrame:
+    """Like `specsim show`: every resolved value (under `key`), the file that set it and its
+    provenance (cited / derived / illustrative and the source note)."""
+    rows = shown_values(resolve(ref), key)
+    return pd.DataFrame([{"key": r.key, "value": r.value, "set_in": r.set_in, "kind": r.kind,
+                          "provenance": r.provenance} for r in rows])
+
+
+def workbook(ref: str | Path, out: str | Path, force: bool = False) -> Path:
+    """Like `specsim workbook`: the scenario's parameters as an .xlsx that reads back as it."""
+    return write_workbook(str(ref), Path(out), force)
 
 
 def _scenarios(items: Scenario | str | Path | Sequence[Scenario | str | Path]) -> list[Scenario]:
@@ -62,13 +83,15 @@ def _scenarios(items: Scenario | str | Path | Sequence[Scenario | str | Path]) -
 def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int | None = None,
         seed: int | None = None, years: float | None = None, warmup_days: float | None = None,
         workers: int = 1, precision: float | None = None, max_replications: int = 50,
-        stream_salt: str = "", scheduler: str | Any | None = None) -> RunResults:
+        stream_salt: str = "", scheduler: str | Any | None = None,
+        progress: Progress | None = None) -> RunResults:
     """Like `specsim run`: defaults come from the first scenario's `run` settings.
 
     `precision` adds replications (from `replications`, default 5) until headline CIs are
     within that fraction of the mean. `scheduler` (a Dask address or `distributed.Client`)
     runs on a cluster instead of `workers` local processes; results are the same.
     `stream_salt` (for method studies only) breaks common random numbers between calls.
+    `progress(done, total)` is called after every finished run.
     """
     items = _scenarios(scenarios)
     settings = items[0].run.with_overrides(years=years or None, warmup_days=warmup_days,
@@ -80,13 +103,14 @@ def run(scenarios: Scenario | str | Sequence[Scenario | str], replications: int 
         if precision is not None:
             tables, report = run_to_precision(
                 items, precision, settings.seed, settings.years, settings.warmup_days,
-                start=replications or 5, cap=max_replications, executor=executor)
+                start=replications or 5, cap=max_replications, executor=executor,
+                progress=progress)
         else:
             tasks = make_tasks(items, settings.replications, settings.seed, settings.years,
                                settings.warmup_days)
             if stream_salt:
                 tasks = [replace(t, stream_salt=stream_salt) for t in tasks]
-            tables = run_tasks(tasks, executor)
+            tables = run_tasks(tasks, executor, progress=progress)
     return RunResults(tables.kpis, tables.waits, summarise(tables.kpis), report)
 
 
@@ -98,17 +122,19 @@ def compare(results: RunResults | pd.DataFrame, baseline: str,
 
 
 def sweep_report(file: str | Path, out: str | Path, workers: int = 1,
-                 scheduler: str | Any | None = None, resume: bool = False) -> SweepReport:
+                 scheduler: str | Any | None = None, resume: bool = False,
+                 progress: Progress | None = None) -> SweepReport:
     """Like `specsim sweep`; `scheduler` is a Dask address or a `distributed.Client`."""
     spec = load_sweep(file)
     with make_executor(workers, scheduler) as executor:
-        return run_sweep(spec, Path(out), executor, resume=resume)
+        return run_sweep(spec, Path(out), executor, resume=resume, progress=progress)
 
 
 def sweep(file: str | Path, out: str | Path, workers: int = 1,
-          scheduler: str | Any | None = None, resume: bool = False) -> pd.DataFrame:
+          scheduler: str | Any | None = None, resume: bool = False,
+          progress: Progress | None = None) -> pd.DataFrame:
     """The combined tidy sweep table (point, parameters, scenario, replication, KPI, value)."""
-    table = sweep_report(file, out, workers, scheduler, resume).table
+    table = sweep_report(file, out, workers, scheduler, resume, progress).table
     return table if table is not None else pd.DataFrame()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 from sweep_helpers import TINY
@@ -11,6 +12,7 @@ from sim import api
 from sim.analysis.warmup import mser, weekly_series, welch
 from sim.model.simulation import simulate
 from sim.presentation.cli import main
+from sim.presentation.cli_experiments import warmup_advice
 
 
 def test_mser5_finds_an_initial_transient():
@@ -47,7 +49,21 @@ def test_cli_warmup_writes_figure_and_suggestion(tmp_path, capsys):
     saved = json.loads((tmp_path / "warmup.json").read_text())
     assert saved["suggested_warmup_days"] == 7 * max(saved["suggested_weeks"].values())
     assert (tmp_path / "warmup.png").stat().st_size > 10_000
-    assert "suggested warm-up" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "suggested warm-up" in out
+    if saved["suggested_warmup_days"] > saved["configured_warmup_days"]:
+        days = math.ceil(saved["suggested_warmup_days"])
+        assert f"--warmup-days {days}" in out and f"run.warmup_days: {days} in {TINY}" in out
+    else:
+        assert "nothing to change" in out
+
+
+def test_warmup_advice_names_the_option_and_the_key():
+    advice = warmup_advice(489.3, 365, "centralised")
+    assert "--warmup-days 490" in advice and "run.warmup_days: 490" in advice
+    assert "specsim init NAME --from centralised" in advice
+    assert "in mine.yaml" in warmup_advice(70, 60, "mine.yaml")
+    assert "nothing to change" in warmup_advice(49, 60, "mine.yaml")
 
 
 def test_api_warmup_defaults_to_the_warmup_plus_run_years():

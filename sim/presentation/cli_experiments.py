@@ -8,6 +8,7 @@ Registered on the main parser by `register(subparsers)`; each subcommand sets `f
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,4 +145,18 @@ def _warmup(args: argparse.Namespace) -> int:
     print(f"suggested warm-up: {analysis.suggested_days:g} days (MSER-5 weeks per series: "
           f"{analysis.suggested_weeks}); scenario has {scenario.run.warmup_days:g}. "
           f"Figure and numbers in {out}/ (warmup.png, warmup.json, warmup_series.csv)")
+    print(warmup_advice(analysis.suggested_days, scenario.run.warmup_days, args.scenario))
     return 0
+
+
+def warmup_advice(suggested: float, configured: float, scenario: str) -> str:
+    """What to do with the suggestion, naming the option and the scenario key to set."""
+    if suggested <= configured:
+        return (f"the scenario's warm-up ({configured:g} days, run.warmup_days) is at least the "
+                "suggestion: nothing to change")
+    days = math.ceil(suggested)
+    where = (f"in {scenario}" if Path(scenario).suffix.lower() in (".yaml", ".yml", ".xlsx")
+             else f"in your own scenario (specsim init NAME --from {scenario})")
+    return (f"to use it: add --warmup-days {days} to specsim run/compare, or set "
+            f"run.warmup_days: {days} {where} (YAML: run: {{warmup_days: {days}}}; workbook: "
+            f"sheet 'scenario', key run.warmup_days)")

@@ -46,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="output folder (default outputs/compare-<time>)")
     compare.add_argument("--from", dest="source", type=arguments.out_folder, metavar="DIR",
                          help="report on a finished 'specsim run' folder instead of running")
+    compare.add_argument("--force", action="store_true",
+                         help="replace the results already in --out (refused without it)")
     compare.set_defaults(func=compare_command)
 
     report = subparsers.add_parser(
@@ -69,7 +71,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.source is not None:
         if args.scenarios:
             return _fail("give either SCENARIO files or --from DIR, not both")
-        return _compare_from(args.source, args.out, args.baseline)
+        return _compare_from(args.source, args.out, args.baseline, args.force)
     if not args.scenarios:
         return _fail("compare needs at least one SCENARIO file (or --from DIR)")
     inputs = run_inputs(args, "compare")  # everything checked, nothing written yet
@@ -77,13 +79,30 @@ def compare_command(args: argparse.Namespace) -> int:
         return _fail(f"--baseline: {args.baseline!r} is not a scenario name; allowed: "
                      f"{', '.join(inputs.names)}")
     with inputs.output as out, open_executor(args.workers, args.scheduler) as executor:
+        refuse_replacing(out.path, args.force)  # checked under the lock, before any run
         finished = run_scenarios(inputs.scenarios, inputs.settings, executor, out,
                                  metadata={"baseline": args.baseline or inputs.names[0]})
         print_run(finished)
         return _report(out.path, args.baseline)
 
 
-def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
+def refuse_replacing(out: Path, force: bool) -> None:
+    """`compare` replaces the results of an earlier command only when asked (`--force`), as
+    `sweep` refuses a folder that holds a sweep unless asked (`--resume`)."""
+    from sim.experiment.outputs import DERIVED, INCOMPLETE, MANIFEST
+    from sim.presentation.arguments import UsageError
+    from sim.presentation.commands import RUN_FILES
+
+    found = [name for name in (MANIFEST, INCOMPLETE, *RUN_FILES, *DERIVED)
+             if (out / name).exists()]
+    if found and not force:
+        raise UsageError(f"--out {out}: already holds results ({', '.join(found[:3])}"
+                         f"{', ...' if len(found) > 3 else ''}); add --force to replace them, "
+                         "or choose another --out")
+
+
+def _compare_from(source: Path, out: Path | None, baseline: str | None,
+                  force: bool = False) -> int:
     """Report on a finished run folder, in place or on a copy of its results in `out`."""
     from sim.experiment.outputs import verify_results
     from sim.presentation.boundary import output
@@ -93,6 +112,7 @@ def _compare_from(source: Path, out: Path | None, baseline: str | None) -> int:
     option = "--out" if out != source else "--from"
     with output(out, "compare", create=out != source, option=option) as folder:
         if folder.path.resolve() != source.resolve():
+            refuse_replacing(folder.path, force)
             _copy_results(source, manifest, folder)
         return _report(folder.path, baseline)
 

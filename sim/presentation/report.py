@@ -35,8 +35,7 @@ from sim.presentation.excel import (
 from sim.presentation.figures import FIGURES, report_figures
 from sim.presentation.headline import depends_on, glossary, headline_rows, summary_sentence
 from sim.presentation.names import names_for, scenario_title
-from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results
-from sim.presentation.sweep_figures import sweep_figures
+from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results  # noqa: F401 (re-exported)
 
 ASSUMPTIONS = (
     "Means with t-based 95% confidence intervals across replications, cut at the values a KPI "
@@ -285,24 +284,3 @@ def workbook_sheets(res: ResultsFolder, table: pd.DataFrame, validation: pd.Data
     sheets += [("assumptions", assumptions_sheet(ASSUMPTIONS, res.meta, extra)),
                ("glossary", glossary())]
     return sheets
-
-
-def build_sweep_report(folder: Path) -> dict[str, Path]:
-    """Sweep plots and a short HTML page from `sweep.parquet` + `sweep.json`."""
-    for name in ("sweep.parquet", "sweep.json"):
-        if not (folder / name).is_file():
-            raise ResultsError(f"{folder}: missing {name} (expected the output of specsim sweep)")
-    sweep = pd.read_parquet(folder / "sweep.parquet")
-    meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    figures = sweep_figures(sweep, folder / "figures")
-    title = f"specsim sweep: {meta.get('name', folder.name)}"
-    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}"
-             f"</title><style>{CSS}</style><body><h1>{html.escape(title)}</h1>",
-             f"<p>{html.escape(str(meta.get('description', '')))}</p>"]
-    for stem, paths in figures.items():
-        parts.append(_img(next(p for p in paths if p.suffix == ".png"), stem.replace("_", " ")))
-    parts.append("<h2>Sweep definition</h2><pre>" + html.escape(json.dumps(meta, indent=2,
-                                                                          default=str))
-                 + "</pre></body></html>")
-    write_atomic(folder / "report.html", "\n".join(parts).encode())
-    return {"report": folder / "report.html"}
