@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -250,3 +251,25 @@ def test_a_non_delegable_service_cannot_be_delegated_by_a_plan(write_yaml) -> No
     data["commissioning"]["plan"][0]["services"] = ["all"]  # `all` leaves it out, like default
     with pytest.raises(ConfigError, match="'all' selects no service for 'ics'"):
         load_scenario(write_yaml(data))
+
+
+# -- outputs of a run with a dated plan ------------------------------------------------------
+def test_compare_writes_the_commissioners_table_and_the_transition_figure(
+        write_yaml, tmp_path: Path) -> None:
+    from sim.presentation.cli import main
+
+    planned = _tiny(write_yaml, _i1_to_ics())
+    data = yaml.safe_load(planned.read_text())
+    data["name"] = "tiny_plan"
+    planned.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    assert main(["compare", str(TINY), str(planned), "--baseline", "tiny", "--replications",
+                 "2", "--years", "0.5", "--workers", "1", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "commissioners.csv")
+    assert set(table.scenario) == {"tiny_plan"}  # the plain scenario has no dated plan
+    i1 = table[table.ics == "I1"].set_index("date")
+    assert i1.loc["2026-05-31", "commissioner"] == "NHSE national"
+    assert i1.loc["2026-06-30", "commissioner"] == "ICS I1"
+    assert (table[table.ics == "I2"].commissioner == "NHSE national").all()
+    assert (out / "figures" / "i_transition.png").is_file()
+    assert "KPIs through the commissioning transition" in (out / "report.html").read_text()
