@@ -84,7 +84,7 @@ def test_a_day_zero_plan_is_the_scenario_without_a_plan(write_yaml) -> None:
 
 # -- the switch at the date ------------------------------------------------------------------
 def test_referrals_after_the_date_go_to_the_new_commissioner(write_yaml) -> None:
-    scenario = load_scenario(_tiny(write_yaml, _i1_to_ics()))
+    scenario = load_scenario(_tiny(write_yaml, _i1_to_ics(), tariff=1000.0))
     sim = Simulation(scenario, 0)
     res = sim.run()
     net, p, r = res.network, res.patients, res.records
@@ -101,6 +101,13 @@ def test_referrals_after_the_date_go_to_the_new_commissioner(write_yaml) -> None
     assert (r.crossings[moved] == 0).all()
     stayed = before & (p.ics == 0) & (r.status == TREATED) & ~r.escalated
     assert (r.crossings[stayed] == 2).all()
+    # treatments starting after the date are paid by the new commissioner, whoever accepted
+    # them (budgets and contracts move together)
+    spend = sim.commissioners.spend_by_year.sum(axis=1)
+    i1_after = ((r.status == TREATED) & (p.ics == 0) & (r.start >= CHANGE_DAY)).sum()
+    assert spend[ics_i1] == pytest.approx(1000.0 * i1_after)
+    starts = (r.status == TREATED).sum() + r.escalated.sum()
+    assert spend.sum() == pytest.approx(1000.0 * starts)
     # the same patients arrive with and without the plan (common random numbers)
     plain = Simulation(load_scenario(TINY), 0).patients
     assert np.array_equal(plain.referral, p.referral)
