@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -83,7 +84,7 @@ def test_a_day_zero_plan_is_the_scenario_without_a_plan(write_yaml) -> None:
 
 # -- the switch at the date ------------------------------------------------------------------
 def test_referrals_after_the_date_go_to_the_new_commissioner(write_yaml) -> None:
-    scenario = load_scenario(_tiny(write_yaml, _i1_to_ics()))
+    scenario = load_scenario(_tiny(write_yaml, _i1_to_ics(), tariff=1000.0))
     sim = Simulation(scenario, 0)
     res = sim.run()
     net, p, r = res.network, res.patients, res.records
@@ -100,6 +101,13 @@ def test_referrals_after_the_date_go_to_the_new_commissioner(write_yaml) -> None
     assert (r.crossings[moved] == 0).all()
     stayed = before & (p.ics == 0) & (r.status == TREATED) & ~r.escalated
     assert (r.crossings[stayed] == 2).all()
+    # treatments starting after the date are paid by the new commissioner, whoever accepted
+    # them (budgets and contracts move together)
+    spend = sim.commissioners.spend_by_year.sum(axis=1)
+    i1_after = ((r.status == TREATED) & (p.ics == 0) & (r.start >= CHANGE_DAY)).sum()
+    assert spend[ics_i1] == pytest.approx(1000.0 * i1_after)
+    starts = (r.status == TREATED).sum() + r.escalated.sum()
+    assert spend.sum() == pytest.approx(1000.0 * starts)
     # the same patients arrive with and without the plan (common random numbers)
     plain = Simulation(load_scenario(TINY), 0).patients
     assert np.array_equal(plain.referral, p.referral)
@@ -250,3 +258,25 @@ def test_a_non_delegable_service_cannot_be_delegated_by_a_plan(write_yaml) -> No
     data["commissioning"]["plan"][0]["services"] = ["all"]  # `all` leaves it out, like default
     with pytest.raises(ConfigError, match="'all' selects no service for 'ics'"):
         load_scenario(write_yaml(data))
+
+
+# -- outputs of a run with a dated plan ------------------------------------------------------
+def test_compare_writes_the_commissioners_table_and_the_transition_figure(
+        write_yaml, tmp_path: Path) -> None:
+    from sim.presentation.cli import main
+
+    planned = _tiny(write_yaml, _i1_to_ics())
+    data = yaml.safe_load(planned.read_text())
+    data["name"] = "tiny_plan"
+    planned.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    assert main(["compare", str(TINY), str(planned), "--baseline", "tiny", "--replications",
+                 "2", "--years", "0.5", "--workers", "1", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "commissioners.csv")
+    assert set(table.scenario) == {"tiny_plan"}  # the plain scenario has no dated plan
+    i1 = table[table.ics == "I1"].set_index("date")
+    assert i1.loc["2026-05-31", "commissioner"] == "NHSE national"
+    assert i1.loc["2026-06-30", "commissioner"] == "ICS I1"
+    assert (table[table.ics == "I2"].commissioner == "NHSE national").all()
+    assert (out / "figures" / "i_transition.png").is_file()
+    assert "KPIs through the commissioning transition" in (out / "report.html").read_text()

@@ -19,11 +19,14 @@ import pandas as pd
 
 from sim.config import Scenario, config_hash
 from sim.experiment.executors import Executor, LocalExecutor
+from sim.model.calendar import month_ends
 from sim.model.finance_table import finance_table, provider_table
 from sim.model.invariants import check_invariants
 from sim.model.kpis import replication_kpis, wait_quantiles
+from sim.model.network import build_network
 from sim.model.records import RunResult
 from sim.model.simulation import simulate
+from sim.model.transition import commissioner_table
 from sim.model.unit_table import unit_table
 from sim.model.waiting import WaitingList
 
@@ -108,6 +111,27 @@ def make_tasks(scenarios: Sequence[Scenario], replications: int, seed: int, year
                warmup_days: float) -> list[RunTask]:
     return [RunTask(s, r, seed, years, warmup_days)
             for s in scenarios for r in range(replications)]
+
+
+def commissioner_tables(scenarios: Sequence[Scenario], years: float,
+                        warmup_days: float) -> pd.DataFrame:
+    """Who commissions each (service, ICS) at each month end after the warm-up, for the
+    scenarios with a dated commissioning plan (`commissioners.csv`; empty without one). The
+    plan is deterministic, so one table per scenario, not per replication."""
+    parts = []
+    for scenario in scenarios:
+        if not scenario.commissioning.plan:
+            continue
+        net = build_network(scenario)
+        if not net.plan.dated:
+            continue
+        days, dates = month_ends(scenario.run.start_date, warmup_days + 365.0 * years)
+        months = [(m, float(day), date) for m, (day, date)
+                  in enumerate(zip(days, dates, strict=True), start=1) if day >= warmup_days]
+        table = commissioner_table(net.lines(), net.commissioners, net.icss, months)
+        table.insert(0, "scenario", scenario.name)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def versions() -> dict[str, str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from sim.config.arrangements import ARRANGEMENTS
@@ -226,3 +227,22 @@ def commissioning_rows(lines: Sequence[Line], commissioners: Sequence[Commission
     rows.insert(0, ("commissioning", "all", "commissioners_paying",
                     float(len({commissioners[k].key for k in paying}))))
     return rows
+
+
+def commissioner_table(lines: Sequence[Line], commissioners: Sequence[Commissioner],
+                       icss: Sequence[Any],
+                       months: Sequence[tuple[int, float, Any]]) -> pd.DataFrame:
+    """Who commissions each (service or group, ICS) at each (month number, day, date) month
+    end: month, date, service, ics, arrangement, commissioner (`commissioners.csv`)."""
+    codes = [ics.code for ics in icss]
+    parts = []
+    for month, day, date in months:
+        for line in lines:
+            epoch = next(e for e in reversed(line.epochs) if e.day <= day)
+            parts.append(pd.DataFrame({
+                "month": month, "date": date.isoformat(), "service": line.id, "ics": codes,
+                "arrangement": list(epoch.arrangements),
+                "commissioner": [commissioners[k].key for k in epoch.commissioner.tolist()],
+            }))
+    columns = ["month", "date", "service", "ics", "arrangement", "commissioner"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

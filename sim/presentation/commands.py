@@ -28,6 +28,7 @@ from sim.experiment.runner import (
     TABLES,
     Progress,
     RunTables,
+    commissioner_tables,
     make_tasks,
     run_metadata,
     run_tasks,
@@ -128,6 +129,9 @@ def _run(scenarios: list[Scenario], settings: RunSettings, executor: Executor,
     for name in TABLES:
         write_table(staging, name, getattr(tables, name))
     write_table(staging, "summary", summary)
+    plans = commissioner_tables(scenarios, settings.years, settings.warmup_days)
+    if len(plans):  # a dated commissioning plan: who commissions what, month by month
+        write_table(staging, "commissioners", plans)
     meta = run_metadata(scenarios, settings.replications, settings.seed, settings.years,
                         settings.warmup_days, wall, executor.workers)
     write_json(staging / "run.json", {**meta, **(metadata or {})})

@@ -36,6 +36,9 @@ from sim.presentation.figures import FIGURES, report_figures
 from sim.presentation.headline import depends_on, glossary, headline_rows, summary_sentence
 from sim.presentation.names import names_for, scenario_title
 from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results  # noqa: F401 (re-exported)
+from sim.presentation.style import save
+from sim.presentation.transition_figure import CAPTION as TRANSITION_CAPTION
+from sim.presentation.transition_figure import plan_dates, transition_figure
 
 ASSUMPTIONS = (
     "Means with t-based 95% confidence intervals across replications, cut at the values a KPI "
@@ -222,7 +225,7 @@ def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list
     parts.append("<h2 id='figures'>Figures</h2>")
     for stem, paths in figures.items():
         png = next(p for p in paths if p.suffix == ".png")
-        parts.append(_img(png, FIGURES.get(stem, stem)))
+        parts.append(_img(png, {**FIGURES, "i_transition": TRANSITION_CAPTION}.get(stem, stem)))
     inputs = differing_inputs(meta)
     parts.append("<h2 id='inputs'>Inputs that differ between scenarios</h2>")
     parts.append(_table(inputs, "text") if len(inputs) else "<p>None: the scenarios are "
@@ -250,6 +253,10 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     write_atomic(folder / "comparison.md", to_markdown(table, res.baseline).encode())
     diffs = paired_differences(overall, res.baseline)
     figures = report_figures(res, diffs, folder / "figures")
+    if plan_dates(res) and (folder / "timeseries.parquet").is_file():  # a dated plan
+        series = pd.read_parquet(folder / "timeseries.parquet")
+        figures["i_transition"] = save(transition_figure(res, series), folder / "figures",
+                                       "i_transition")
     validation = baseline_validation(res)
     if validation is not None:
         write_atomic(folder / "validation.csv",
