@@ -9,14 +9,15 @@
    same replications (common random numbers). The search may use half of the runs left after
    the scorecard; the rest is kept for the selection.
 3. Selection: the scenario as it is and the best plans found go through procedure NM
-   (`sim.analysis.selection`): more replications of each, then the best mean is chosen with the
-   stated probability guarantee.
+   (`sim.analysis.selection`) on fresh replications (the finalists were picked on the
+   search's, so reusing them would favour plans that were lucky there): a first stage, then
+   as many more as the guarantee needs (or the budget allows), and the best mean is chosen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,6 @@ class Advice:
     runs_used: int
     runs_ran: int
     search_stopped_by_budget: bool
-    notes: list[str] = field(default_factory=list)
 
 
 def advise(runs: AdviseRuns, spec: AdviseSpec,
@@ -153,30 +153,22 @@ def advise(runs: AdviseRuns, spec: AdviseSpec,
     # -- selection -----------------------------------------------------------------------
     feasible = sorted((j for j in judged.values() if j.feasible and j.plan != base),
                       key=lambda j: -j.score)
-    finalists = [base, *[j.plan for j in feasible[:max(spec.finalists - 1, 0)]]]
-    stage, n_final, final = None, spec.replications, pd.DataFrame()
-    notes: list[str] = []
-    if len(finalists) < 2 or spec.replications < 2:
-        chosen = finalists[0]
+    n0 = spec.replications
+    k = min(spec.finalists, 1 + len(feasible), max(runs.remaining, 0) // max(n0, 1))
+    finalists = [base, *[j.plan for j in feasible[:max(k - 1, 0)]]]
+    stage, n_final, final = None, 0, pd.DataFrame()
+    if len(finalists) < 2 or n0 < 2:
+        chosen = current.plan
         statement = ("No plan beat the scenario within the constraints; nothing to select."
-                     if len(finalists) < 2 else "Too few replications for a selection.")
+                     if not feasible else "No selection: the budget left cannot pay for the "
+                     "first stage of two plans, or fewer than 2 replications per plan; the "
+                     "plan shown is the search's best, without a guarantee.")
     else:
-        x1 = _score_matrix(runs, finalists, base, reps, spec.objective, scale)
-        stage = first_stage(x1, spec.objective.alpha, spec.objective.delta)
-        affordable = spec.replications + max(runs.remaining, 0) // len(finalists)
-        n_final = min(stage.n, affordable)
-        say(f"selection: {len(finalists)} plans, {n_final} replications each (NM needs "
-            f"{stage.n})")
-        runs.ensure(finalists, range(spec.replications, n_final))
-        x = _score_matrix(runs, finalists, base, range(n_final), spec.objective, scale)
-        chosen = finalists[select_best(x)]
+        # fresh replications: the finalists were picked on the search's, which would bias them
+        chosen, stage, n_final, final = _select(runs, finalists, base, spec, scale, say)
         statement = guarantee(stage, n_final)
-        final = pd.DataFrame([
-            {"plan_id": p.id, "plan": p.label, "n": n_final, "score_mean": float(x[i].mean()),
-             "score_sd": float(x[i].std(ddof=1)), "chosen": p == chosen}
-            for i, p in enumerate(finalists)])
         for p in finalists:
-            judged[p] = judge(p, "selection", range(n_final))
+            judged[p] = judge(p, "selection", range(n0, n0 + n_final))
     candidates = pd.DataFrame([
         {"plan_id": j.plan.id, "plan": j.plan.label, "moves": len(j.plan.moves),
          "phase": j.phase, "n": j.n, "score_mean": j.score, "score_low": j.low,
@@ -184,7 +176,29 @@ def advise(runs: AdviseRuns, spec: AdviseSpec,
          "finalist": j.plan in finalists, "chosen": j.plan == chosen}
         for j in judged.values()])
     return Advice(scorecard, candidates, chosen, finalists, stage, n_final, final, statement,
-                  runs.used, runs.ran, stopped, notes)
+                  runs.used, runs.ran, stopped)
+
+
+def _select(runs: AdviseRuns, finalists: Sequence[Plan], base: Plan, spec: AdviseSpec,
+            scale: dict[str, float], say: Callable[[str], None]
+            ) -> tuple[Plan, FirstStage, int, pd.DataFrame]:
+    """Procedure NM on replications n0 .. n0 + N - 1 (after the search's 0 .. n0 - 1): stage 1
+    on n0 of them, stage 2 up to N, or as many as the budget pays for."""
+    n0 = spec.replications
+    runs.ensure(finalists, range(n0, 2 * n0))
+    x1 = _score_matrix(runs, finalists, base, range(n0, 2 * n0), spec.objective, scale)
+    stage = first_stage(x1, spec.objective.alpha, spec.objective.delta)
+    n_final = min(stage.n, n0 + max(runs.remaining, 0) // len(finalists))
+    say(f"selection: {len(finalists)} plans, {n_final} replications each (NM needs {stage.n})")
+    reps = range(n0, n0 + n_final)
+    runs.ensure(finalists, reps)
+    x = _score_matrix(runs, finalists, base, reps, spec.objective, scale)
+    chosen = finalists[select_best(x)]
+    final = pd.DataFrame([
+        {"plan_id": p.id, "plan": p.label, "n": n_final, "score_mean": float(x[i].mean()),
+         "score_sd": float(x[i].std(ddof=1)), "chosen": p == chosen}
+        for i, p in enumerate(finalists)])
+    return chosen, stage, n_final, final
 
 
 def _try(runs: AdviseRuns, current: Judged, plan: Plan, judged: dict[Plan, Judged],

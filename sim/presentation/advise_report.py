@@ -119,7 +119,8 @@ def render_advise(advice: Advice, meta: dict, figure: Path) -> str:
              "for shares) on one KPI of weight 1, against the scenario on the same "
              f"replications. Runs: {advice.runs_used} of a budget of {meta['budget']} "
              f"({advice.runs_ran} run by this command); {meta['replications']} replications "
-             f"per plan, then {advice.selection_replications} for the finalists; "
+             f"per plan in the scorecard and search, then {advice.selection_replications} "
+             "fresh replications per finalist in the selection; "
              f"{meta['years']} simulated years after a {meta['warmup_days']}-day warm-up; "
              f"seed {meta['seed']}.</p>"]
     if advice.search_stopped_by_budget:

@@ -147,7 +147,7 @@ def _report(folder: Path, baseline: str | None) -> int:
 def report_command(args: argparse.Namespace) -> int:
     from sim.experiment.outputs import verify_results
     from sim.presentation.boundary import output
-    from sim.presentation.report import build_sweep_report
+    from sim.presentation.sweep_report import build_sweep_report
 
     folder: Path = args.folder
     with output(folder, "report", create=False, option="report"):
