@@ -21,7 +21,8 @@ from sim.presentation.style import DOUBLE_COLUMN_IN, FIXED, OKABE_ITO, scenario_
 # stem -> nominal width in inches (bbox "tight" trims or adds a little)
 WIDTHS = {"a_headline": DOUBLE_COLUMN_IN, "b_wait_ecdf": 3.5, "c_postcode_variation": 7.2,
           "d_unit_volume": 7.2, "e_cost_breakdown": 7.2, "f_fragmentation": 7.2,
-          "g_forest": 7.2, "h_map": 7.2}
+          "g_forest": 7.2, "h_map": 7.2, "i_map_access": 7.2,
+          "j_map_wait_difference": 7.2}
 
 
 @pytest.mark.parametrize("stem", sorted(figures.FIGURES))

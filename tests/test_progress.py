@@ -46,3 +46,9 @@ def test_api_show_and_workbook(tmp_path):
     assert table.value.iloc[0] == api.load_scenario(TINY).services["cardiac"].incidence_per_100k
     book = api.workbook(TINY, tmp_path / "tiny.xlsx")
     assert api.load_scenario(book) == api.load_scenario(TINY)
+
+
+def test_nothing_logged_when_every_run_was_already_done():
+    log = ProgressLog(8, "sweep", io.StringIO())
+    log.update(8, 8)  # a --resume that found every run on disk
+    assert log.lines == []

@@ -67,3 +67,14 @@ def test_extends_errors_name_the_chain(tmp_path, capsys):
 def test_run_takes_a_shipped_name(capsys):
     assert main(["validate", "selective_delegation"]) == 0
     assert "OK selective_delegation" in capsys.readouterr().out
+
+
+def test_a_sweep_names_shipped_scenarios(tmp_path):
+    from sim.config.sweep import load_sweep
+
+    (tmp_path / "s.yaml").write_text(
+        "name: s\nscenarios: [centralised, ics_delegation]\n"
+        "parameters: {pathway.handover_delay_days: {values: [3, 7]}}\n"
+        "design: {kind: grid}\nreplications: 1\nseed: 1\nyears: 0.1\nwarmup_days: 0\n")
+    sweep = load_sweep(tmp_path / "s.yaml")
+    assert [s.name for s in sweep.scenarios] == ["centralised", "ics_delegation"]

@@ -3,8 +3,8 @@
 Each module imports only those before it: limits (every limit, docs/limits.md), arrangements
 (the table), schema (the fields), errors (one-line issues), reading (files and YAML within
 bounds), geography (the embedded data), bounds (values within the limits), checks
-(cross-references and bounds), loader (`extends`, merge), sweep (sweep files), targets
-(calibration targets).
+(cross-references and bounds), workbook (parameter workbooks as scenarios), loader
+(`extends`, merge, shipped names), sweep (sweep files), targets (calibration targets).
 """
 
 from sim.config.errors import ConfigError, ConfigIssue

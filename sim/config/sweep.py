@@ -26,7 +26,7 @@ from sim.config.limits import (
     MAX_SWEEP_POINTS,
     name_problem,
 )
-from sim.config.loader import BUILTIN_BASES, load_scenario
+from sim.config.loader import BUILTIN_BASES, load_scenario, resolve_ref
 from sim.config.reading import read_yaml, real_path
 from sim.config.schema import RunSettings, Scenario
 
@@ -271,11 +271,12 @@ def load_sweep(path: str | Path) -> Sweep:
 
     scenarios = []
     for k, ref in enumerate(spec.scenarios):
-        target = ref if ref in BUILTIN_BASES else str(path.parent / ref)
+        target = ref if ref in BUILTIN_BASES else str(resolve_ref(ref, path.parent))
         if ref not in BUILTIN_BASES and not Path(target).exists():
             raise ConfigError.single(label, f"scenarios.{k}",
                                      f"scenario file not found: {ref!r} (looked for {target}); "
-                                     f"use a path relative to the sweep file or 'england'")
+                                     f"use a path relative to the sweep file, a shipped "
+                                     f"scenario name or 'england'")
         scenarios.append(load_scenario(target))
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):

@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from sim.analysis.stats import summarise
 from sim.model.kpi_catalogue import COST_PARTS, COST_TOTAL, HEADLINE_KPIS, KPIS, format_value
 from sim.model.kpis import WAIT_STANDARD_DAYS
+from sim.presentation.choropleths import access_map, wait_difference_map
 from sim.presentation.map_figure import unit_map
 from sim.presentation.place_figures import postcode_variation, unit_volume
 from sim.presentation.results_folder import ResultsFolder
@@ -55,6 +56,8 @@ FIGURES = {
     "g_forest": "Paired differences against the baseline (relative)",
     "h_map": "ICB boundaries shaded by the 92nd percentile wait; service units sized by annual "
              "volume, ringed red below the minimum volume",
+    "i_map_access": "Access by ICS: share of referrals refused by the commissioner",
+    "j_map_wait_difference": "Change in each ICS's 92nd percentile wait against the baseline",
 }
 
 
@@ -331,7 +334,7 @@ def forest(diffs: pd.DataFrame, res: ResultsFolder) -> Figure:
 
 def report_figures(res: ResultsFolder, diffs: pd.DataFrame,
                    folder: Path) -> dict[str, list[Path]]:
-    """Draw and save figures (a)-(h); returns {stem: [png, svg]}."""
+    """Draw and save figures (a)-(j); returns {stem: [png, svg]}."""
     folder.mkdir(parents=True, exist_ok=True)
     drawn = {
         "a_headline": lambda: headline_panel(res),
@@ -342,5 +345,7 @@ def report_figures(res: ResultsFolder, diffs: pd.DataFrame,
         "f_fragmentation": lambda: fragmentation(res),
         "g_forest": lambda: forest(diffs, res),
         "h_map": lambda: unit_map(res),
+        "i_map_access": lambda: access_map(res),
+        "j_map_wait_difference": lambda: wait_difference_map(res),
     }
     return {stem: save(draw(), folder, stem) for stem, draw in drawn.items()}

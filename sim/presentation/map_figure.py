@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 
 from sim.config.geography import builtin_dir
+from sim.config.schema import ICS
 from sim.model.kpi_catalogue import KPIS, format_number
 from sim.presentation.results_folder import ResultsFolder
 from sim.presentation.style import DOUBLE_COLUMN_IN, source_note, styled
@@ -39,6 +42,26 @@ def icb_boundaries() -> dict[str, list[np.ndarray]]:
     return {f["properties"]["code"]: [np.asarray(poly[0]) for poly in
                                       f["geometry"]["coordinates"]]
             for f in data["features"]}
+
+
+def shade_icss(ax: Axes, icss: Sequence[ICS], values: Mapping[str, float], cmap: Colormap,
+               norm: Normalize, edge: str = "white") -> None:
+    """Draw each ICS's boundary shaded by `values[code]` (light grey where missing); without
+    boundaries (a scenario's own ICS list) a dot per ICS centroid in the same colours."""
+    shapes = icb_boundaries()
+    colour = {i.code: "#EEEEEE" if np.isnan(values.get(i.code, np.nan))
+              else cmap(norm(values[i.code])) for i in icss}
+    if icss and all(i.code in shapes for i in icss):
+        polys = [(ring, colour[i.code]) for i in icss for ring in shapes[i.code]]
+        ax.add_collection(PolyCollection([p for p, _ in polys], facecolors=[c for _, c in polys],
+                                         edgecolors=edge, linewidths=0.3))
+    else:
+        ax.scatter([i.lon for i in icss], [i.lat for i in icss], s=30,
+                   color=[colour[i.code] for i in icss], edgecolor="#777777", lw=0.4)
+    lat0 = float(np.mean([i.lat for i in icss])) if icss else 52.0
+    ax.set_aspect(1 / math.cos(math.radians(lat0)))
+    ax.autoscale_view()
+    ax.set_axis_off()
 
 
 def _unit_points(res: ResultsFolder):
@@ -81,15 +104,8 @@ def unit_map(res: ResultsFolder) -> Figure:
     lat0 = float(np.mean([i.lat for i in icss])) if icss else 52.0
     for ax, name in zip(axes.flat, names, strict=False):
         if has_shapes:
-            polys, colours = [], []
-            for i in icss:
-                value = means.get((name, i.code), np.nan)
-                colour = "#EEEEEE" if np.isnan(value) else cmap(norm(value))
-                for ring in shapes[i.code]:
-                    polys.append(ring)
-                    colours.append(colour)
-            ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white",
-                                             linewidths=0.3))
+            shade_icss(ax, icss, {i.code: means.get((name, i.code), np.nan) for i in icss},
+                       cmap, norm)
         else:
             ax.scatter([i.lon for i in icss], [i.lat for i in icss], s=10, color="#BBBBBB",
                        lw=0)

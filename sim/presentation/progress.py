@@ -2,8 +2,9 @@
 
 In a terminal it is a bar that redraws itself; when stderr is not a terminal (a log file, a CI
 job, a batch scheduler) it is plain lines, `progress: 12/40 runs (30%), 4.1/min, ETA 6m50s`,
-written at the first run, at each tenth of the way and at most every `interval` seconds
-otherwise, and at the end, so a log shows a run is alive without thousands of lines.
+written at the start, at each tenth of the way and at most every `interval` seconds
+otherwise, and at the end, so a log shows a run is alive without thousands of lines (and
+nothing when a resumed sweep finds every run done).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class ProgressLog(AbstractContextManager["ProgressLog"]):
         now = time.perf_counter()
         if self.first is None:
             self.first = done  # runs found on disk by --resume do not count in the rate
+            if done >= total:  # everything was already done (--resume): nothing to report
+                return
         tenth = (10 * done) // max(total, 1)
         if not (done >= total or tenth > self.last_tenth or now - self.last_time >= self.interval):
             return
