@@ -243,6 +243,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
             **_patient_kpis(f), **_system_kpis(res, f, sn.units, {sn.index}, years),
             **_variation(f),
         })
+    del by_service  # one split at a time: each is a copy of the frames (peak memory)
     for i, f in sorted(frames.split("ics").items()):
         add("ics", net.icss[i].code, _patient_kpis(f))
     for k, c in enumerate(net.commissioners):

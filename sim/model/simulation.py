@@ -168,6 +168,7 @@ class Simulation:
     def _patient(self, pid: int, numbers: list[float]) -> Iterator[simpy.Event]:
         env, rec, net = self.env, self.records, self.network
         row = PatientRow._make(numbers)
+        del numbers  # the frame lives while the patient waits: keep one copy of the numbers
         s, i = int(row.service), int(row.ics)
         sn = net.services[s]
         service, outcome = sn.spec, sn.spec.outcome
