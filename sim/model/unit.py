@@ -15,6 +15,8 @@ from collections import deque
 
 import simpy
 
+from sim.model.engine import Grant
+
 
 class TreatmentUnit:
     """One provider's capacity for one service."""
@@ -31,7 +33,7 @@ class TreatmentUnit:
         self.busy = 0
         self.mean_treatment_days = mean_treatment_days
         # a heap of (priority, referral time, sequence, grant); routing reads its length directly
-        self.waiting_list: list[tuple[int, float, int, simpy.Event]] = []
+        self.waiting_list: list[tuple[int, float, int, Grant]] = []
         self._seq = 0
         self._starts: deque[float] = deque()
         self._stat_t = 0.0
@@ -39,12 +41,12 @@ class TreatmentUnit:
         self.slot_area = 0.0
 
     # -- waiting list -------------------------------------------------------------------
-    def join(self, priority: int, referral_time: float) -> simpy.Event | None:
+    def join(self, priority: int, referral_time: float) -> Grant | None:
         """Ask for a slot. None: started at once; else an event that fires when a slot is given."""
         if self.busy < self.slots and not self.waiting_list:
             self._start()
             return None
-        grant = self.env.event()
+        grant = Grant(self.env)
         self._seq += 1
         heapq.heappush(self.waiting_list, (priority, referral_time, self._seq, grant))
         return grant
