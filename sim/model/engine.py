@@ -121,6 +121,19 @@ def run_until(env: simpy.Environment, until: float) -> None:
             raise exc
 
 
+def drop_pending(env: simpy.Environment) -> None:
+    """After a run: drop every event still scheduled. A suspended patient and the
+    environment reference each other (generator -> simulation -> queue -> wake-up -> generator),
+    so without this the patients still waiting or in treatment at the horizon (hundreds of
+    thousands at 8x demand) would stay in memory until the next cyclic collection, on top of
+    the KPI tables computed next. Callbacks are cut too: a patient's frame holds the grant it
+    waits for, whose callback resumes it (a cycle of its own)."""
+    queue = env._queue  # type: ignore[attr-defined]
+    for _time, _priority, _eid, event in queue:
+        event.callbacks = None
+    queue.clear()
+
+
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for the duration of a run."""

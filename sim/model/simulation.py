@@ -21,6 +21,7 @@ from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
     cyclic_gc_paused,
+    drop_pending,
     events_scheduled,
     launch,
     run_until,
@@ -105,6 +106,8 @@ class Simulation:
             run_until(env, self.horizon)
         for unit in self.units:
             unit.close_stats()
+            unit.drop_waiting()  # the patients still waiting are freed now (memory)
+        drop_pending(env)
         c = self.commissioners
         return RunResult(
             scenario=self.scenario, network=self.network, patients=self.patients,
