@@ -11,6 +11,7 @@
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
   constructor, delay check and `schedule` call of one (two of every patient's three events).
+* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`.
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -57,6 +58,28 @@ class Wake:
         self.callbacks: list[Callable[[Wake], None]] | None = []
 
 
+class Grant:
+    """A unit's promise of a slot to a waiting patient: `succeed` schedules it exactly as
+    `simpy.Event.succeed` does (now, NORMAL, the next event number). Slotted, since one lives
+    for as long as its patient waits (tens of thousands at once on the England lists)."""
+
+    __slots__ = ("env", "callbacks", "triggered")
+    _ok = True
+    _value = None
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.callbacks: list[Callable[[Grant], None]] | None = []
+        self.triggered = False
+
+    def succeed(self) -> None:
+        if self.triggered:
+            raise RuntimeError("a grant is given once")
+        self.triggered = True
+        env = self.env
+        heappush(env._queue, (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore
+
+
 def wake_after(env: simpy.Environment, delay: float) -> Wake:
     """`env.timeout(delay)` for the pathway, on SimPy's own queue and event counter (delays
     are never negative here: durations and differences of sorted times)."""
@@ -96,6 +119,19 @@ def run_until(env: simpy.Environment, until: float) -> None:
             exc = type(event._value)(*event._value.args)
             exc.__cause__ = event._value
             raise exc
+
+
+def drop_pending(env: simpy.Environment) -> None:
+    """After a run: drop every event still scheduled. A suspended patient and the
+    environment reference each other (generator -> simulation -> queue -> wake-up -> generator),
+    so without this the patients still waiting or in treatment at the horizon (hundreds of
+    thousands at 8x demand) would stay in memory until the next cyclic collection, on top of
+    the KPI tables computed next. Callbacks are cut too: a patient's frame holds the grant it
+    waits for, whose callback resumes it (a cycle of its own)."""
+    queue = env._queue  # type: ignore[attr-defined]
+    for _time, _priority, _eid, event in queue:
+        event.callbacks = None
+    queue.clear()
 
 
 @contextmanager

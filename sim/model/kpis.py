@@ -257,6 +257,7 @@ def replication_kpis(res: RunResult) -> pd.DataFrame:
             **_variation(f),
             **mechanism_kpis(res, f.cohort, f.unit_starts, sn.units, sn.index),
         })
+    del by_service  # one split at a time: each is a copy of the frames (peak memory)
     for i, f in sorted(frames.split("ics").items()):
         add("ics", net.icss[i].code, _patient_kpis(f))
     for k, c in enumerate(net.commissioners):

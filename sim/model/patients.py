@@ -140,23 +140,30 @@ def waiting_ages(service: Service, u: np.ndarray) -> np.ndarray:
     return np.exp(mu + sigma * special.ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
 
 
+@dataclass
+class _Block:
+    """The referrals (or the waiting list at t = 0) of one (service, ICS)."""
+
+    ics: int
+    service: int
+    referral: np.ndarray
+    backlog: bool
+    key: str  # the service key of the attribute streams
+
+
 def generate_patients(network: Network, seed: int, replication: int, horizon: float,
                       stream_salt: str = "") -> Patients:
     """Draw every referral of the run, the waiting list at t = 0, and each patient's random
     attributes. A non-empty `stream_salt` gives independent streams (for measuring what CRN
-    buys)."""
-    blocks: dict[str, list[np.ndarray]] = {f.name: [] for f in fields(Patients)}
+    buys).
 
-    def add(i: int, s_index: int, referral: np.ndarray, backlog: bool,
-            drawn: dict[str, np.ndarray]) -> None:
-        n = len(referral)
-        blocks["ics"].append(np.full(n, i, dtype=np.int32))
-        blocks["service"].append(np.full(n, s_index, dtype=np.int32))
-        blocks["referral"].append(referral)
-        blocks["backlog"].append(np.full(n, backlog))
-        for name, values in drawn.items():
-            blocks[name].append(values)
-
+    Patients are laid out block by block: per service, per ICS, its referrals then its
+    waiting list at t = 0. Referral times are drawn first (they fix the block sizes), then
+    every column is allocated once and each block's attributes written into its slice: no
+    per-block arrays to concatenate (which doubled the build's peak memory and left the heap
+    fragmented). Streams are named, so drawing in two passes changes no number.
+    """
+    blocks: list[_Block] = []
     for sn in network.services:
         service = sn.spec
         waiting = service.initial_waiting_list
@@ -168,17 +175,37 @@ def generate_patients(network: Network, seed: int, replication: int, horizon: fl
                 float(sn.referral_rate0[i]), service.annual_growth,
                 service.seasonality_amplitude, horizon,
             )
-            add(i, sn.index, times, False, draw_attributes(
-                DRAWS, service, len(times), seed, replication, ics.code, sn.id + stream_salt))
+            blocks.append(_Block(i, sn.index, times, False, sn.id + stream_salt))
             if backlog[i]:
                 key = f"{sn.id}/waiting_at_start{stream_salt}"
-                drawn = draw_attributes(DRAWS, service, int(backlog[i]), seed, replication,
-                                        ics.code, key)
-                # already accepted onto the specialised list: not managed locally, elective
-                drawn["local"][:] = False
-                drawn["emergency"][:] = False
-                drawn["assess"][:] = 0.0
                 ages = waiting_ages(service, stream(seed, replication, "waiting_age", ics.code,
                                                     key).random(int(backlog[i])))
-                add(i, sn.index, -ages, True, drawn)
-    return Patients(**{name: np.concatenate(parts) for name, parts in blocks.items()})
+                blocks.append(_Block(i, sn.index, -ages, True, key))
+
+    n = sum(len(b.referral) for b in blocks)
+    # each attribute's dtype is its transform's (bool, int8 or float64, whatever the service)
+    dtypes = ({d.attribute: d.transform(network.services[0].spec, np.zeros(0)).dtype
+               for d in DRAWS} if network.services else {d.attribute: np.float64 for d in DRAWS})
+    columns: dict[str, np.ndarray] = {
+        "ics": np.empty(n, np.int32), "service": np.empty(n, np.int32),
+        "referral": np.empty(n), "backlog": np.empty(n, bool),
+        **{name: np.empty(n, dtype) for name, dtype in dtypes.items()},
+    }
+    end = 0
+    for b in blocks:
+        start, end = end, end + len(b.referral)
+        columns["ics"][start:end] = b.ics
+        columns["service"][start:end] = b.service
+        columns["referral"][start:end] = b.referral
+        columns["backlog"][start:end] = b.backlog
+        sn = network.services[b.service]
+        drawn = draw_attributes(DRAWS, sn.spec, end - start, seed, replication,
+                                network.icss[b.ics].code, b.key)
+        if b.backlog:
+            # already accepted onto the specialised list: not managed locally, elective
+            drawn["local"][:] = False
+            drawn["emergency"][:] = False
+            drawn["assess"][:] = 0.0
+        for name, values in drawn.items():
+            columns[name][start:end] = values
+    return Patients(**columns)

@@ -21,6 +21,7 @@ from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
     cyclic_gc_paused,
+    drop_pending,
     events_scheduled,
     launch,
     run_until,
@@ -126,6 +127,8 @@ class Simulation:
             run_until(env, self.horizon)
         for unit in self.units:
             unit.close_stats()
+            unit.drop_waiting()  # the patients still waiting are freed now (memory)
+        drop_pending(env)
         c = self.commissioners
         return RunResult(
             scenario=self.scenario, network=self.network, patients=self.patients,
@@ -191,6 +194,7 @@ class Simulation:
     def _patient(self, pid: int, numbers: list[float]) -> Iterator[simpy.Event]:
         env, rec, net = self.env, self.records, self.network
         row = PatientRow._make(numbers)
+        del numbers  # the frame lives while the patient waits: keep one copy of the numbers
         s, i = int(row.service), int(row.ics)
         sn = net.services[s]
         service, outcome = sn.spec, sn.spec.outcome

@@ -11,9 +11,11 @@ number busy falls below the new slot count.
 from __future__ import annotations
 
 import heapq
-from collections import deque
+from array import array
 
 import simpy
+
+from sim.model.engine import Grant
 
 
 class TreatmentUnit:
@@ -21,7 +23,7 @@ class TreatmentUnit:
 
     __slots__ = (
         "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
-        "_starts", "_stat_t", "busy_area", "slot_area", "base_slots",
+        "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots",
     )
 
     def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float):
@@ -31,20 +33,22 @@ class TreatmentUnit:
         self.busy = 0
         self.mean_treatment_days = mean_treatment_days
         # a heap of (priority, referral time, sequence, grant); routing reads its length directly
-        self.waiting_list: list[tuple[int, float, int, simpy.Event]] = []
+        self.waiting_list: list[tuple[int, float, int, Grant]] = []
         self._seq = 0
-        self._starts: deque[float] = deque()
+        # a year of start times as C doubles (8 B each; a deque of floats costs 32 B per start)
+        self._starts = array("d")
+        self._head = 0
         self._stat_t = 0.0
         self.busy_area = 0.0
         self.slot_area = 0.0
 
     # -- waiting list -------------------------------------------------------------------
-    def join(self, priority: int, referral_time: float) -> simpy.Event | None:
+    def join(self, priority: int, referral_time: float) -> Grant | None:
         """Ask for a slot. None: started at once; else an event that fires when a slot is given."""
         if self.busy < self.slots and not self.waiting_list:
             self._start()
             return None
-        grant = self.env.event()
+        grant = Grant(self.env)
         self._seq += 1
         heapq.heappush(self.waiting_list, (priority, referral_time, self._seq, grant))
         return grant
@@ -77,6 +81,13 @@ class TreatmentUnit:
         self._accumulate()
         self.busy += 1
 
+    def drop_waiting(self) -> None:
+        """After a run: forget the patients still waiting, so they are freed now (each one's
+        frame holds its grant, whose callback resumes it: a cycle only the cyclic GC breaks)."""
+        for entry in self.waiting_list:
+            entry[3].callbacks = None
+        self.waiting_list.clear()
+
     # -- state seen by routing and outcomes ----------------------------------------------
     def has_free_slot(self) -> bool:
         return self.busy < self.slots and not self.waiting_list
@@ -98,12 +109,17 @@ class TreatmentUnit:
 
         Before the run has lasted a year the count is annualised over the time elapsed.
         """
-        starts = self._starts
+        starts = self._starts  # start times, oldest first, from index `_head` on
         starts.append(now)
         horizon = now - 365.0
-        while starts[0] < horizon:
-            starts.popleft()
-        count = len(starts) - 1  # volume before this patient
+        head = self._head
+        while starts[head] < horizon:
+            head += 1
+        if head > 4096 and 2 * head > len(starts):  # compact now and then (amortised O(1))
+            del starts[:head]
+            head = 0
+        self._head = head
+        count = len(starts) - head - 1  # volume before this patient
         if now >= 365.0:
             return float(count)
         return count * 365.0 / max(now, 1.0)
