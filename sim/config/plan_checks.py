@@ -49,12 +49,11 @@ def plan_issues(scenario: Scenario, icss: list[ICS], origins: Origins,
                 elif name in PLAN_SELECTORS and not step.lines(lines):
                     add((*at, key, str(j)), f"{name!r} selects no service for "
                                             f"{step.arrangement!r}")
-        if step.icss != "all":
-            for j, code in enumerate(step.icss):
-                if code not in codes:
-                    add((*at, "icss", str(j)),
-                        f"unknown ICS code {code!r}{suggest(code, codes)}; allowed: ICS codes "
-                        "of the geography, or icss: all")
+        for j, code in enumerate(step.icss):
+            if code not in codes:
+                add((*at, "icss", str(j)),
+                    f"unknown ICS code {code!r}{suggest(code, codes)}; allowed: ICS codes "
+                    "of the geography, or icss: all")
         for j, region in enumerate(step.regions):
             if region not in regions:
                 add((*at, "regions", str(j)),
