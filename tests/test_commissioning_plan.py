@@ -231,6 +231,9 @@ def test_disruption_delays_moved_referrals_for_its_months_only(write_yaml) -> No
     ({"services": ["cardiak"]}, "plan.0.services.0", "did you mean 'cardiac'"),
     ({"icss": ["I9"]}, "plan.0.icss.0", "unknown ICS code 'I9'"),
     ({"icss": "all", "regions": ["Nowhere"]}, "plan.0.regions.0", "allowed: R1, Region"),
+    ({"icss": "everyone"}, "plan.0.icss", "a list of ICS codes, or all (got 'everyone')"),
+    ({"form": "2026-06-01"}, "plan.0.form", "did you mean 'from'?); allowed keys: "
+                                            "arrangement, from, icss"),
     ({"from": "2030-01-01"}, "plan.0.from", "outside the run; allowed: 2026-01-31"),
     ({"from": "2025-12-31"}, "plan.0.from", "outside the run"),
     ({"arrangement": "county"}, "plan.0.arrangement", "'national'"),
@@ -242,6 +245,8 @@ def test_disruption_delays_moved_referrals_for_its_months_only(write_yaml) -> No
 def test_bad_plan_steps_are_refused_with_file_key_value_and_allowed(
         write_yaml, step: dict, where: str, says: str) -> None:
     good = {"from": CHANGE.isoformat(), "services": ["cardiac"], "arrangement": "ics"}
+    if "form" in step:
+        del good["from"]
     with pytest.raises(ConfigError) as info:
         load_scenario(_tiny(write_yaml, [{**good, **step}]))
     text = str(info.value)

@@ -113,7 +113,8 @@ def issue_from_pydantic(err: dict[str, Any], origins: Origins, fallback: str,
     value = err.get("input")
     if err["type"] == "extra_forbidden":
         owner = model_at(loc[:-1], root)
-        allowed = sorted(owner.model_fields) if owner else []
+        allowed = sorted(field.alias or name for name, field in owner.model_fields.items()
+                         ) if owner else []  # a key as written (`from`, not `from_`)
         hint = suggest(loc[-1], allowed)
         return ConfigIssue(
             file, path, f"unknown key '{loc[-1]}'{hint}; allowed keys: {', '.join(allowed)}"

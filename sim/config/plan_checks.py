@@ -15,8 +15,12 @@ from sim.config.schema import ICS, PLAN_SELECTORS, RunSettings, Scenario
 
 
 def run_end(start: datetime.date, run: RunSettings) -> datetime.date:
-    """The last day a run simulates (day offsets run from `start` to warm-up + years)."""
-    return start + datetime.timedelta(days=run.warmup_days + 365.0 * run.years)
+    """The last day a run simulates (day offsets run from `start` to warm-up + years); a run
+    too long for the calendar (refused by the run limits) ends at the last date there is."""
+    try:
+        return start + datetime.timedelta(days=run.warmup_days + 365.0 * run.years)
+    except (OverflowError, ValueError):
+        return datetime.date.max
 
 
 def plan_issues(scenario: Scenario, icss: list[ICS], origins: Origins,
@@ -49,12 +53,11 @@ def plan_issues(scenario: Scenario, icss: list[ICS], origins: Origins,
                 elif name in PLAN_SELECTORS and not step.lines(lines):
                     add((*at, key, str(j)), f"{name!r} selects no service for "
                                             f"{step.arrangement!r}")
-        if step.icss != "all":
-            for j, code in enumerate(step.icss):
-                if code not in codes:
-                    add((*at, "icss", str(j)),
-                        f"unknown ICS code {code!r}{suggest(code, codes)}; allowed: ICS codes "
-                        "of the geography, or icss: all")
+        for j, code in enumerate(step.icss):
+            if code not in codes:
+                add((*at, "icss", str(j)),
+                    f"unknown ICS code {code!r}{suggest(code, codes)}; allowed: ICS codes "
+                    "of the geography, or icss: all")
         for j, region in enumerate(step.regions):
             if region not in regions:
                 add((*at, "regions", str(j)),
@@ -66,6 +69,8 @@ def plan_issues(scenario: Scenario, icss: list[ICS], origins: Origins,
 def plan_date_issues(scenario: Scenario, run: RunSettings, origins: Origins,
                      label: str) -> list[ConfigIssue]:
     """Every step's date inside the run: from `run.start_date` to the run's last day."""
+    if not scenario.commissioning.plan:
+        return []
     start = run.start_date
     end = run_end(start, run)
     issues = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.config.arrangements import ARRANGEMENTS, Arrangement
 from sim.config.finance import Finance
@@ -227,16 +227,25 @@ class PlanStep(Strict):
     from_: datetime.date = Field(alias="from")
     services: list[str] = Field(default_factory=list)  # ids, or one of PLAN_SELECTORS
     service_groups: list[str] = Field(default_factory=list)
-    icss: list[str] | Literal["all"] = "all"
+    icss: list[str] = Field(default_factory=list)  # ICS codes; `all` or empty: every ICS
     regions: list[str] = Field(default_factory=list)  # region codes or names
     arrangement: Arrangement
+
+    @field_validator("icss", mode="before")
+    @classmethod
+    def _all_icss(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value != "all":
+                raise ValueError("give a list of ICS codes, or all")
+            return []
+        return value
 
     @model_validator(mode="after")
     def _says_what_and_where(self) -> PlanStep:
         if not self.services and not self.service_groups:
             raise ValueError("a plan step names at least one service or service group "
                              f"(ids, or one of {', '.join(PLAN_SELECTORS)})")
-        if self.regions and self.icss != "all":
+        if self.regions and self.icss:
             raise ValueError("give either icss or regions, not both")
         return self
 

@@ -68,7 +68,7 @@ class CommissioningPlan:
                     ics.code for ics in icss
                     if ics.region_code in step.regions or ics.region_name in step.regions)
             else:
-                where = None if step.icss == "all" else frozenset(step.icss)
+                where = frozenset(step.icss) if step.icss else None
             day = float((step.from_ - start).days)
             entries += [PlanEntry(day, sid, step.arrangement, where)
                         for sid in step.lines(lines)]

@@ -29,7 +29,7 @@ def plan_dates(res: ResultsFolder) -> list[tuple[datetime.date, str]]:
         for step in scenario.commissioning.plan:
             if step.from_ > start:
                 where = ", ".join(step.regions) if step.regions else (
-                    "all ICSs" if step.icss == "all" else f"{len(step.icss)} ICSs")
+                    f"{len(step.icss)} ICSs" if step.icss else "all ICSs")
                 text = f"{step.arrangement} ({where})"
                 if text not in found.setdefault(step.from_, []):
                     found[step.from_].append(text)
