@@ -154,3 +154,22 @@ def test_finance_summary_proportions_in_0_1(pooling_runs):
     assert ((s.p_overspend_low >= 0) & (s.p_overspend_high <= 1)).all()
     assert (s.p_overspend_low <= s.p_overspend).all()
     assert (s.p_overspend <= s.p_overspend_high).all()
+
+
+def test_report_has_the_money_table_figures_and_sheet():
+    """compare writes finance.csv; the report adds figures (i)-(k), the money table and a
+    finance sheet, and every proportion interval in finance_summary.csv is within [0, 1]."""
+    import pandas as pd
+    from openpyxl import load_workbook
+    from report_small import compare_folder
+
+    from sim.presentation.finance_figures import FINANCE_FIGURES
+
+    folder = compare_folder()
+    for stem in FINANCE_FIGURES:
+        assert (folder / "figures" / f"{stem}.png").stat().st_size > 10_000
+    assert "Money as risk" in (folder / "report.html").read_text(encoding="utf-8")
+    summary = pd.read_csv(folder / "finance_summary.csv", encoding="utf-8-sig")
+    assert len(summary) and summary.p_overspend_low.between(0, 1).all()
+    assert summary.p_overspend_high.between(0, 1).all()
+    assert "finance" in load_workbook(folder / "comparison.xlsx", read_only=True).sheetnames
