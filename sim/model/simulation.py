@@ -98,7 +98,8 @@ class Simulation:
         launch(self._referrals())  # no Process: its wake-ups are fresh events
         groups = self.groups
         self.commissioners.start(None if groups is None else
-                                 (groups.begin, groups.cost_by_commissioner(self.network)),
+                                 (groups.begin, groups.end,
+                                  groups.cost_by_commissioner(self.network)),
                                  self.finance.shocks)
         env.process(self._end_of_warmup())
         with cyclic_gc_paused():
