@@ -173,3 +173,21 @@ def test_report_has_the_money_table_figures_and_sheet():
     assert len(summary) and summary.p_overspend_low.between(0, 1).all()
     assert summary.p_overspend_high.between(0, 1).all()
     assert "finance" in load_workbook(folder / "comparison.xlsx", read_only=True).sheetnames
+
+
+def test_a_provider_below_cost_and_volume_withdraws_and_patients_reroute():
+    """Both units lose money and are below a (high) minimum volume: after one financial year
+    the first withdraws; no patient decided after that goes there; the other, the ICSs' last
+    option, stays. Off by default."""
+    from sim.model.simulation import Simulation
+
+    scenario = apply(tiny(withdraw_after_years=1), {"services.cardiac.variable_cost_gbp": 20_000,
+                                                    "services.cardiac.min_unit_volume": 10_000})
+    sim = Simulation(scenario, 0, years=2.0, warmup_days=30)
+    res = sim.run()
+    assert list(res.withdrawn) == [0] and res.withdrawn[0] == pytest.approx(30 + 365)
+    after = res.records.decision > res.withdrawn[0] + 1e-9
+    assert after.sum() > 100
+    assert not (res.records.unit[after] == 0).any()
+    assert (res.records.unit[after] == 1).any()
+    assert Simulation(tiny(), 0, years=0.2, warmup_days=0).run().withdrawn is None

@@ -72,3 +72,4 @@ class RunResult:
     groups: GroupActivity | None = None  # service groups' episodes and cost
     spend_fy: np.ndarray | None = None  # per commissioner and financial year after warm-up
     pricing: Pricing | None = None  # episode prices (None: the tariff)
+    withdrawn: dict[int, float] | None = None  # units withdrawn by their provider -> day

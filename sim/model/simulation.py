@@ -26,6 +26,7 @@ from sim.model.patients import generate_patients
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
 from sim.model.unit import TreatmentUnit
+from sim.model.withdrawal import Withdrawals
 
 
 class PatientRow(NamedTuple):
@@ -84,8 +85,12 @@ class Simulation:
         self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
                               self.seed, replication, self.horizon, stream_salt)
         self._price = self.finance.pricing
+        self.withdrawals: Withdrawals | None = None
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
+        # routing options per service and ICS: the run's own lists (a withdrawal edits them)
+        self._candidates = [[list(options) for options in sn.candidates]
+                            for sn in net.services]
         self._commissioner = [sn.commissioner.tolist() for sn in net.services]
         self._crosses = [sn.crosses.tolist() for sn in net.services]
         self._nearest = [sn.nearest.tolist() for sn in net.services]
@@ -102,6 +107,11 @@ class Simulation:
                                   groups.cost_by_commissioner(self.network)),
                                  self.finance.shocks)
         env.process(self._end_of_warmup())
+        after = self.scenario.finance.withdraw_after_years
+        if after is not None:
+            self.withdrawals = Withdrawals(env, self.network, self.records, self._candidates,
+                                           self._price, self.warmup, self.horizon, after)
+            env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             env.run(until=self.horizon)
         for unit in self.units:
@@ -115,6 +125,7 @@ class Simulation:
             spend_window=c.spend_window, budget_window=c.budget_window(),
             capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
             spend_fy=c.spend_fy, pricing=self._price,
+            withdrawn=None if self.withdrawals is None else dict(self.withdrawals.withdrawn),
         )
 
     def _prefill(self) -> None:
@@ -181,7 +192,7 @@ class Simulation:
         if row.emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
-            choice, transfers = self._first_free(sn.candidates[i])
+            choice, transfers = self._first_free(self._candidates[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
@@ -192,7 +203,7 @@ class Simulation:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
-            choice = self._route(sn.candidates[i], rules.w_wait)
+            choice = self._route(self._candidates[s][i], rules.w_wait)
             if not row.backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
