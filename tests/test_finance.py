@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from finance_helpers import POPULATIONS, TARIFF, pooled, run, tiny
 from scipy import stats
+from sweep_helpers import TINY
 
 from sim.analysis.finance import finance_summary, pooling_table, provider_summary
 from sim.analysis.stats import t_interval, wilson_interval
@@ -191,3 +192,20 @@ def test_a_provider_below_cost_and_volume_withdraws_and_patients_reroute():
     assert not (res.records.unit[after] == 0).any()
     assert (res.records.unit[after] == 1).any()
     assert Simulation(tiny(), 0, years=0.2, warmup_days=0).run().withdrawn is None
+
+
+def test_finance_codes_are_checked_with_file_key_and_suggestion(write_yaml):
+    from sim.config import ConfigError, load_scenario
+
+    path = write_yaml({"extends": str(TINY), "name": "bad",
+                       "finance": {"provider_price": {"P3": 1.2},
+                                   "allocation": {"need_index": {"I9": 1.1},
+                                                  "base_spend_gbp": {"cardiak": 1.0}},
+                                   "shocks": {"payer": "cardiak"}}})
+    with pytest.raises(ConfigError) as error:
+        load_scenario(path)
+    text = str(error.value)
+    for needle in ("finance.provider_price.P3", "unknown provider code 'P3'",
+                   "finance.allocation.need_index.I9", "base_spend_gbp.cardiak",
+                   "finance.shocks.payer", "did you mean 'cardiac'", "scenario.yaml"):
+        assert needle in text, text
