@@ -24,6 +24,8 @@ STATUSES = ("cited", "derived", "illustrative")
 # keys of defaults.yaml that are not model parameters (names, run settings, data switches)
 NOT_PARAMETERS = ("name", "description", "description.", "geography.dataset", "run.",
                   "commissioning.default", "commissioning.services")
+# keys whose children are one row (a table of values, not parameters one by one)
+GROUPED = ("commissioning.collaboratives.", "finance.allocation.base_spend_gbp.")
 _LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w ]*):(?P<value>[^#]*)(#\s*(?P<note>.*))?$")
 
 
@@ -77,8 +79,10 @@ def default_rows() -> list[tuple[str, str, str, str]]:
             stack.append((indent, key))
             if path == "commissioning.collaboratives":
                 rows.append((path, "9 groups of ICSs", *_status(m["note"] or "illustrative")))
+            if path == "finance.allocation.base_spend_gbp":
+                rows.append((path, "one per line (budget.csv)", *_status(m["note"] or "")))
             continue
-        if path.startswith("commissioning.collaboratives.") or any(
+        if path.startswith(GROUPED) or any(
                 path == p or (p.endswith(".") and path.startswith(p)) for p in NOT_PARAMETERS):
             continue
         rows.append((path, value, *_status((m["note"] or "").strip())))

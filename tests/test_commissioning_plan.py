@@ -283,5 +283,5 @@ def test_compare_writes_the_commissioners_table_and_the_transition_figure(
     assert i1.loc["2026-05-31", "commissioner"] == "NHSE national"
     assert i1.loc["2026-06-30", "commissioner"] == "ICS I1"
     assert (table[table.ics == "I2"].commissioner == "NHSE national").all()
-    assert (out / "figures" / "i_transition.png").is_file()
+    assert (out / "figures" / "n_transition.png").is_file()
     assert "KPIs through the commissioning transition" in (out / "report.html").read_text()

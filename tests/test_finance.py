@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from finance_helpers import POPULATIONS, TARIFF, pooled, run, tiny
 from scipy import stats
+from sweep_helpers import TINY
 
 from sim.analysis.finance import finance_summary, pooling_table, provider_summary
 from sim.analysis.stats import t_interval, wilson_interval
@@ -154,3 +155,57 @@ def test_finance_summary_proportions_in_0_1(pooling_runs):
     assert ((s.p_overspend_low >= 0) & (s.p_overspend_high <= 1)).all()
     assert (s.p_overspend_low <= s.p_overspend).all()
     assert (s.p_overspend <= s.p_overspend_high).all()
+
+
+def test_report_has_the_money_table_figures_and_sheet():
+    """compare writes finance.csv; the report adds figures (i)-(k), the money table and a
+    finance sheet, and every proportion interval in finance_summary.csv is within [0, 1]."""
+    import pandas as pd
+    from openpyxl import load_workbook
+    from report_small import compare_folder
+
+    from sim.presentation.finance_figures import FINANCE_FIGURES
+
+    folder = compare_folder()
+    for stem in FINANCE_FIGURES:
+        assert (folder / "figures" / f"{stem}.png").stat().st_size > 10_000
+    assert "Money as risk" in (folder / "report.html").read_text(encoding="utf-8")
+    summary = pd.read_csv(folder / "finance_summary.csv", encoding="utf-8-sig")
+    assert len(summary) and summary.p_overspend_low.between(0, 1).all()
+    assert summary.p_overspend_high.between(0, 1).all()
+    assert "finance" in load_workbook(folder / "comparison.xlsx", read_only=True).sheetnames
+
+
+def test_a_provider_below_cost_and_volume_withdraws_and_patients_reroute():
+    """Both units lose money and are below a (high) minimum volume: after one financial year
+    the first withdraws; no patient decided after that goes there; the other, the ICSs' last
+    option, stays. Off by default."""
+    from sim.model.simulation import Simulation
+
+    scenario = apply(tiny(withdraw_after_years=1), {"services.cardiac.variable_cost_gbp": 20_000,
+                                                    "services.cardiac.min_unit_volume": 10_000})
+    sim = Simulation(scenario, 0, years=2.0, warmup_days=30)
+    res = sim.run()
+    assert list(res.withdrawn) == [0] and res.withdrawn[0] == pytest.approx(30 + 365)
+    after = res.records.decision > res.withdrawn[0] + 1e-9
+    assert after.sum() > 100
+    assert not (res.records.unit[after] == 0).any()
+    assert (res.records.unit[after] == 1).any()
+    assert Simulation(tiny(), 0, years=0.2, warmup_days=0).run().withdrawn is None
+
+
+def test_finance_codes_are_checked_with_file_key_and_suggestion(write_yaml):
+    from sim.config import ConfigError, load_scenario
+
+    path = write_yaml({"extends": str(TINY), "name": "bad",
+                       "finance": {"provider_price": {"P3": 1.2},
+                                   "allocation": {"need_index": {"I9": 1.1},
+                                                  "base_spend_gbp": {"cardiak": 1.0}},
+                                   "shocks": {"payer": "cardiak"}}})
+    with pytest.raises(ConfigError) as error:
+        load_scenario(path)
+    text = str(error.value)
+    for needle in ("finance.provider_price.P3", "unknown provider code 'P3'",
+                   "finance.allocation.need_index.I9", "base_spend_gbp.cardiak",
+                   "finance.shocks.payer", "did you mean 'cardiac'", "scenario.yaml"):
+        assert needle in text, text

@@ -8,6 +8,7 @@ sweeps run the same checks on every design point.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -114,6 +115,7 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
                 add(path, f"ICS {code!r} is already in collaborative {member_of[code]!r}")
             else:
                 member_of[code] = name
+    _check_finance(scenario, icb_codes, provider_codes, lines, add)
     uses_collaborative = any(
         ARRANGEMENTS[commissioning.arrangement_for(sid, line.delegable)].footprint
         == "joint_committee" for sid, line in lines.items()
@@ -133,3 +135,27 @@ def reference_issues(scenario: Scenario, origins: Origins, label: str) -> list[C
                 add(("mechanisms", "readiness", table, code),
                     f"unknown ICS code {code!r}{suggest(code, icb_codes)}")
     return issues
+
+
+def _check_finance(scenario: Scenario, icb_codes: set[str], provider_codes: set[str],
+                   lines: dict[str, Any], add: Callable[[tuple[str, ...], str], None]) -> None:
+    """Codes in the `finance:` block must name a trust, an ICS, a service or group."""
+    finance = scenario.finance
+    allocation = finance.allocation
+    for code in finance.provider_price:
+        if code not in provider_codes:
+            add(("finance", "provider_price", code),
+                f"unknown provider code {code!r}{suggest(code, provider_codes)}")
+    for code in allocation.need_index:
+        if code not in icb_codes:
+            add(("finance", "allocation", "need_index", code),
+                f"unknown ICS code {code!r}{suggest(code, icb_codes)}")
+    for line in allocation.base_spend_gbp:
+        if line not in lines:
+            add(("finance", "allocation", "base_spend_gbp", line),
+                f"unknown service or service group {line!r}{suggest(line, lines)}")
+    payer = finance.shocks.payer
+    if payer is not None and payer not in lines:
+        add(("finance", "shocks", "payer"),
+            f"unknown service or service group {payer!r}{suggest(payer, lines)}; "
+            "omit it for NHS England national")

@@ -74,3 +74,6 @@ class Finance(_Strict):
     national_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     shocks: Shocks = Shocks()
     risk_share: RiskShare | None = None
+    # a provider stops taking a service's patients after this many financial years in a row
+    # below cost and below the minimum volume (sim/model/withdrawal.py); none: never
+    withdraw_after_years: Annotated[int, Field(ge=1)] | None = None

@@ -47,7 +47,7 @@ MANIFEST = "manifest.json"
 INCOMPLETE = "INCOMPLETE"
 STAGING = ".specsim-staging-"
 DERIVED = ("comparison.csv", "comparison.md", "comparison.xlsx", "validation.csv", "report.html",
-           "figures")
+           "finance_summary.csv", "figures")
 """Files `report` draws from the results; removed whenever new results are committed."""
 _HELD: set[int] = set()
 

@@ -242,24 +242,43 @@ class Commissioners:
         self.capacity_cuts = 0
         self.pools: RiskPools | None = None  # risk-share (sim.model.finance), if any
 
-    def start(self, *payments: tuple[np.ndarray, np.ndarray] | None) -> None:
+    def start(self, *payments: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
         """Register the commissioners' processes with the environment. `payments`: (period
-        start days, GBP per commissioner and period) of the service groups, of shocks..."""
+        start days, end days, GBP per commissioner and period) of the service groups, of
+        shocks..."""
         self.env.process(self._budget_review())
         self.env.process(self._contract_rounds())
         for scheduled in payments:
             if scheduled is not None:
                 self.env.process(self._pay_groups(*scheduled))
 
-    def _pay_groups(self, days: np.ndarray, amounts: np.ndarray):
-        """Each month's service-group activity is paid at the start of the month."""
+    def _pay_groups(self, days: np.ndarray, ends: np.ndarray, amounts: np.ndarray):
+        """Each month's service-group activity is paid at the start of the month (cash, which
+        the budget review sees) and accounted over the month's days (accruals: the spend of
+        the window and of each financial year)."""
         env = self.env
         payers = np.flatnonzero(amounts.sum(axis=1))
-        for m, day in enumerate(days.tolist()):
+        for m, (day, end) in enumerate(zip(days.tolist(), ends.tolist(), strict=True)):
             if day > env.now:
                 yield env.timeout(day - env.now)
             for k in payers.tolist():
-                self.pay(k, float(amounts[k, m]), env.now)
+                self.pay_period(k, float(amounts[k, m]), day, end)
+
+    def pay_period(self, k: int, amount: float, begin: float, end: float) -> None:
+        """Pay now for activity over [begin, end): cash in the year of `begin`, accrued
+        pro rata over the days after the warm-up and over the financial years."""
+        self.spend_by_year[k, int(begin // 365.0)] += amount
+        length = end - begin
+        if length <= 0 or end <= self.warmup:
+            return
+        per_day = amount / length
+        self.spend_window[k] += per_day * (end - max(begin, self.warmup))
+        for y in range(self.spend_fy.shape[1]):
+            low = self.warmup + 365.0 * y
+            high = self.horizon if y == self.spend_fy.shape[1] - 1 else low + 365.0
+            overlap = min(end, high) - max(begin, low)
+            if overlap > 0:
+                self.spend_fy[k, y] += per_day * overlap
 
     def pay(self, k: int, amount: float, now: float) -> None:
         self.spend_by_year[k, int(now // 365.0)] += amount

@@ -75,9 +75,9 @@ def shock_costs(shocks: Shocks, seed: int, replication: int, horizon: float, beg
 
 def shock_payments(scenario: Scenario, payer_by_ics: np.ndarray, n_commissioners: int,
                    pop: np.ndarray, seed: int, replication: int, horizon: float,
-                   salt: str = "") -> tuple[np.ndarray, np.ndarray] | None:
-    """(month start days, GBP per commissioner and month) of the shocks, or None without any.
-    The England cost is shared over ICSs by population and paid by each ICS's payer."""
+                   salt: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(month start days, end days, GBP per commissioner and month) of the shocks, or None
+    without any. The England cost is shared over ICSs by population and paid by each ICS's payer."""
     shocks = scenario.finance.shocks
     if shocks.rate_per_year <= 0 and not shocks.scheduled_days:
         return None
@@ -85,7 +85,7 @@ def shock_payments(scenario: Scenario, payer_by_ics: np.ndarray, n_commissioners
     _, cost = shock_costs(shocks, seed, replication, horizon, begin, end, salt)
     amounts = np.zeros((n_commissioners, len(begin)))
     np.add.at(amounts, payer_by_ics, np.outer(pop / pop.sum(), cost))
-    return begin, amounts
+    return begin, end, amounts
 
 
 def risk_pools(finance: Finance, commissioners: Sequence[Commissioner], icss: Sequence[ICS]
@@ -109,7 +109,7 @@ class FinanceSetup:
     """What one replication needs from the `finance:` block, drawn before the clock starts."""
 
     pricing: Pricing | None  # None: every episode at its tariff
-    shocks: tuple[np.ndarray, np.ndarray] | None  # monthly payments of new technologies
+    shocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # monthly payments of new technologies
 
 
 def set_up(scenario: Scenario, net: Network, patients: Patients, groups: GroupActivity | None,

@@ -74,3 +74,4 @@ class RunResult:
     spend_fy: np.ndarray | None = None  # per commissioner and financial year after warm-up
     pricing: Pricing | None = None  # episode prices (None: the tariff)
     prevented: Prevented = field(default_factory=Prevented.none)  # mechanisms.prevention
+    withdrawn: dict[int, float] | None = None  # units withdrawn by their provider -> day

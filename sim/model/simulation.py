@@ -38,6 +38,7 @@ from sim.model.rng import stream
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
+from sim.model.withdrawal import Withdrawals
 
 
 class PatientRow(NamedTuple):
@@ -101,6 +102,7 @@ class Simulation:
         self._price = self.finance.pricing
         derogate(self.commissioners, scenario.mechanisms.standards, self.seed, replication,
                  stream_salt)  # no-op unless switched on
+        self.withdrawals: Withdrawals | None = None
         # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
         self._handover_mean = scenario.pathway.handover_delay_days
         self._commissioner = self.transitions.commissioner
@@ -118,11 +120,17 @@ class Simulation:
         launch(self._referrals())  # no Process: its wake-ups are fresh events
         groups = self.groups
         self.commissioners.start(None if groups is None else
-                                 (groups.begin, groups.cost_by_commissioner(self.network)),
+                                 (groups.begin, groups.end,
+                                  groups.cost_by_commissioner(self.network)),
                                  self.finance.shocks)
         if self.transitions.changes:
             env.process(self.transitions.process(env))
         env.process(self._end_of_warmup())
+        after = self.scenario.finance.withdraw_after_years
+        if after is not None:
+            self.withdrawals = Withdrawals(env, self.network, self.records, self._candidates,
+                                           self._price, self.warmup, self.horizon, after)
+            env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             run_until(env, self.horizon)
         for unit in self.units:
@@ -139,6 +147,7 @@ class Simulation:
             capacity_cuts=c.capacity_cuts, events=events_scheduled(env), groups=groups,
             spend_fy=c.spend_fy, pricing=self._price,
             prevented=self.prevented,
+            withdrawn=None if self.withdrawals is None else dict(self.withdrawals.withdrawn),
         )
 
     def _prefill(self) -> None:

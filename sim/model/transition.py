@@ -169,7 +169,7 @@ class Transitions:
         first = [line.epochs[0] for line in services]
         self.commissioner = [e.commissioner.tolist() for e in first]
         self.crosses = [e.crosses.tolist() for e in first]
-        self.candidates = [list(e.candidates) for e in first]
+        self.candidates = [[list(o) for o in e.candidates] for e in first]  # the run's own
         self.disrupted_until = [[-1.0] * len(e.commissioner) for e in first]
         self.commissioners = commissioners
         self.settings = settings
@@ -188,7 +188,7 @@ class Transitions:
             for i in change.icss:
                 self.commissioner[s][i] = int(epoch.commissioner[i])
                 self.crosses[s][i] = bool(epoch.crosses[i])
-                self.candidates[s][i] = epoch.candidates[i]
+                self.candidates[s][i] = list(epoch.candidates[i])
                 if settings.disruption_days > 0 and settings.disruption_months > 0:
                     self.disrupted_until[s][i] = until
                 new_bodies.add(int(epoch.commissioner[i]))

@@ -19,6 +19,7 @@ import pandas as pd
 from sim.analysis.calibrate import validation_table
 from sim.analysis.claims import claims_ledger
 from sim.analysis.compare import paired_differences
+from sim.analysis.finance import finance_summary
 from sim.analysis.tables import comparison_table, to_markdown, wide_table
 from sim.config.geography import builtin_dir
 from sim.config.targets import load_targets
@@ -33,6 +34,12 @@ from sim.presentation.excel import (
     write_comparison_workbook,
 )
 from sim.presentation.figures import FIGURES, report_figures
+from sim.presentation.finance_figures import (
+    FINANCE_FIGURES,
+    finance_figures,
+    finance_tables,
+    finance_view,
+)
 from sim.presentation.headline import depends_on, glossary, headline_rows, summary_sentence
 from sim.presentation.names import names_for, scenario_title
 from sim.presentation.results_folder import ResultsError, ResultsFolder, load_results  # noqa: F401 (re-exported)
@@ -163,7 +170,8 @@ def _findings(res: ResultsFolder, rows: pd.DataFrame) -> list[str]:
 
 
 def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list[Path]],
-                validation: pd.DataFrame | None = None, claims_html: str = "") -> str:
+                validation: pd.DataFrame | None = None, claims_html: str = "",
+                finance: pd.DataFrame | None = None) -> str:
     """The report as one HTML string (no external files, scripts or fonts): key findings
     first, then the glossary, what the answer depends on, scenarios, then the details."""
     meta = res.meta
@@ -222,10 +230,18 @@ def render_html(res: ResultsFolder, table: pd.DataFrame, figures: dict[str, list
                      "source) beside the model's mean [95% CI]; a miss outside the target's "
                      "tolerance is named.</p>")
         parts.append(_table(validation_view(validation), "text"))
+    if finance is not None and len(finance):
+        parts.append("<h2 id='money'>Money as risk</h2><p class='note'>Per commissioner level: "
+                     "the share of commissioner-years overspent with its Wilson 95% interval "
+                     "(within [0, 1] also at 0 or all of n), overspend as % of allocation, the "
+                     "95th percentile overspend (value at risk) and the CV of spend/allocation "
+                     "(finance.csv, finance_summary.csv).</p>")
+        parts.append(_table(finance_view(finance), "text"))
     parts.append("<h2 id='figures'>Figures</h2>")
     for stem, paths in figures.items():
         png = next(p for p in paths if p.suffix == ".png")
-        parts.append(_img(png, {**FIGURES, "i_transition": TRANSITION_CAPTION}.get(stem, stem)))
+        parts.append(_img(png, {**FIGURES, **FINANCE_FIGURES,
+                                "n_transition": TRANSITION_CAPTION}.get(stem, stem)))
     inputs = differing_inputs(meta)
     parts.append("<h2 id='inputs'>Inputs that differ between scenarios</h2>")
     parts.append(_table(inputs, "text") if len(inputs) else "<p>None: the scenarios are "
@@ -255,8 +271,12 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     figures = report_figures(res, diffs, folder / "figures")
     if plan_dates(res) and (folder / "timeseries.parquet").is_file():  # a dated plan
         series = pd.read_parquet(folder / "timeseries.parquet")
-        figures["i_transition"] = save(transition_figure(res, series), folder / "figures",
-                                       "i_transition")
+        figures["n_transition"] = save(transition_figure(res, series), folder / "figures",
+                                       "n_transition")
+    figures.update(finance_figures(res, folder, folder / "figures"))
+    money = finance_tables(folder)
+    if money is not None and len(money[0]):
+        write_atomic(folder / "finance_summary.csv", csv_bytes(finance_summary(money[0])))
     validation = baseline_validation(res)
     if validation is not None:
         write_atomic(folder / "validation.csv",
@@ -264,7 +284,8 @@ def build_report(folder: Path, baseline: str | None = None) -> dict[str, Path]:
     ledger = claims_ledger(res.kpis, res.meta, res.baseline)
     write_atomic(folder / "claims.csv", csv_bytes(ledger))
     write_atomic(folder / "report.html", render_html(res, table, figures, validation,
-                                                     claims_section(ledger)).encode())
+                                                     claims_section(ledger),
+        None if money is None else money[0]).encode())
     workbook = write_comparison_workbook(folder / "comparison.xlsx",
                                          workbook_sheets(res, table, validation, folder))
     return {"comparison_csv": folder / "comparison.csv", "comparison_md": folder / "comparison.md",
@@ -287,6 +308,9 @@ def workbook_sheets(res: ResultsFolder, table: pd.DataFrame, validation: pd.Data
               ("per-unit", per_unit(units, res.kpis, names))]
     if validation is not None and len(validation):
         sheets.append(("validation", validation_view(validation)))
+    money = finance_tables(folder)
+    if money is not None and len(money[0]):
+        sheets.append(("finance", finance_view(money[0])))
     extra = [share, *(f"{r.input}: decides {r.decides}" for r in drivers.itertuples())]
     sheets += [("assumptions", assumptions_sheet(ASSUMPTIONS, res.meta, extra)),
                ("glossary", glossary())]

@@ -1,4 +1,4 @@
-"""(i) KPIs through a commissioning transition: the number of commissioners paying for
+"""(n) KPIs through a commissioning transition: the number of commissioners paying for
 specialised care and the waiting list, month by month, with the dates of the plan's changes
 marked, for scenarios with a dated commissioning plan (`commissioning.plan`)."""
 
@@ -47,7 +47,7 @@ def _band(frame: pd.DataFrame) -> pd.DataFrame:
 
 @styled
 def transition_figure(res: ResultsFolder, timeseries: pd.DataFrame) -> Figure:
-    """(i) One panel per KPI, every scenario a line with its CI band; wave dates dashed."""
+    """(n) One panel per KPI, every scenario a line with its CI band; wave dates dashed."""
     dates = plan_dates(res)
     overall = timeseries[timeseries.scope == "overall"]
     paying = timeseries[(timeseries.scope == "commissioning") & (timeseries.key == "all")
