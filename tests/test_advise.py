@@ -165,3 +165,19 @@ def test_default_objective_weights_every_directed_headline_kpi() -> None:
     assert "units_active" not in objective.weights
     assert {"wait_p92_days", "cost_total_gbp", "pct_treated_below_min_volume"} <= set(
         objective.weights)
+
+
+def test_moves_skip_the_scenarios_own_arrangement_and_plans_are_sets() -> None:
+    from sim.experiment.advise import Plan, candidate_lines, candidate_moves, plan_scenario
+
+    base = load_scenario(TINY)
+    lines = candidate_lines(base, groups=False)
+    assert [line.id for line in lines] == ["cardiac", "vascular"]
+    moves = candidate_moves(lines, ["ics", "national"])  # both are national already
+    assert moves == [("cardiac", "ics"), ("vascular", "ics")]
+    a = Plan.of([("vascular", "ics"), ("cardiac", "ics")])
+    assert a == Plan.of(reversed(a.moves)) and a.id == Plan.of(reversed(a.moves)).id
+    assert a.minus("cardiac") == Plan.of([("vascular", "ics")]) and Plan().id == "scenario"
+    moved = plan_scenario(base, a)
+    assert moved.commissioning.services == {"cardiac": "ics", "vascular": "ics"}
+    assert base.commissioning.services == {}  # the scenario itself is untouched

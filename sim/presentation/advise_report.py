@@ -102,9 +102,11 @@ def render_advise(advice: Advice, meta: dict, figure: Path) -> str:
     title = f"Which services to delegate: advice on {meta['scenario']}"
     weights = ", ".join(f"{KPIS[k].label} x{w:g}" for k, w in meta["objective"]["weights"]
                         .items())
-    constraints = "; ".join(f"{c['kpi']}: increase at most {c['max_increase']}, decrease at "
-                            f"most {c['max_decrease']}" for c in meta["objective"]["constraints"]
-                            ) or "none"
+    constraints = "; ".join(
+        f"{KPIS[c['kpi']].label}: " + ", ".join(
+            f"{word} at most {format_number(c[key])}" for key, word in
+            (("max_increase", "rise"), ("max_decrease", "fall")) if c[key] is not None)
+        for c in meta["objective"]["constraints"]) or "none"
     parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width,initial-scale=1'>"
              f"<title>{html.escape(title)}</title><style>{CSS}</style><body>"
@@ -137,7 +139,10 @@ def render_advise(advice: Advice, meta: dict, figure: Path) -> str:
                          f"g = {stage.g:.4g}; replications needed for delta "
                          f"{stage.delta:g}: {stage.n}; run: {advice.selection_replications}."
                          "</p>")
-        parts.append(_table(advice.final_scores.drop(columns="plan_id"), "text"))
+        final = advice.final_scores.drop(columns="plan_id")
+        for column in ("score_mean", "score_sd"):
+            final[column] = final[column].map(format_number)
+        parts.append(_table(final, "text"))
     parts.append("<h2>Scorecard</h2><p class='note'>Each move alone against the scenario "
                  "(paired, same replications; the numbers of <code>specsim compare</code> on "
                  "the two scenarios). Table: scorecard.csv.</p>")
