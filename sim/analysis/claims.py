@@ -39,6 +39,7 @@ from sim.model.kpi_catalogue import KPIS, format_interval, format_value
 Verdict = Literal["supported", "contradicted", "not distinguishable from zero",
                   "not modelled in this scenario"]
 DIRECTIONS = ("increase", "decrease", "baseline_positive")
+SELECTIVE_SHARE = 0.5  # selective delegation: at most this share of service lines delegated
 PAIRS = ("delegated_vs_national", "selective_vs_national", "collaborative_vs_ics", "readiness")
 NOT_MODELLED: Verdict = "not modelled in this scenario"
 NOT_ASSESSED = "not assessed"
@@ -129,11 +130,17 @@ def _lookup(config: dict, path: str) -> Any:
 
 
 def condition_holds(config: dict, expression: str) -> bool:
-    """`always`, `never`, or alternatives `path==value` / `path>number` joined by `|`."""
+    """`always`, `never`, or alternatives joined by `|`: `path==value`, `path>number`, or
+    `differ:path,path,...` (the values are not all equal: e.g. arrangements whose rules
+    differ, so that a difference between scenarios can come from them)."""
     if expression in ("always", "never"):
         return expression == "always"
     for term in expression.split("|"):
-        if "==" in term:
+        if term.startswith("differ:"):
+            values = {repr(_lookup(config, path.strip())) for path in term[7:].split(",")}
+            if len(values) > 1:
+                return True
+        elif "==" in term:
             path, wanted = term.split("==", 1)
             value = _lookup(config, path.strip())
             text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -170,7 +177,7 @@ def orientation(pair: str, scenario: dict, baseline: dict) -> int:
         return sign
     if pair == "selective_vs_national":
         low, high = sorted((s, b))
-        return sign if low == 0 and 0 < high < 1 else 0
+        return sign if low == 0 and 0 < high <= SELECTIVE_SHARE else 0
     used = {name: set(arrangements(c)) for name, c in (("s", scenario), ("b", baseline))}
     if "collaborative" in used["s"] and "ics" in used["b"]:
         return 1
