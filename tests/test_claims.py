@@ -165,3 +165,16 @@ def test_pairs_are_read_more_delegated_against_less() -> None:
     assert orientation("selective_vs_national", everything, national) == 0  # not selective
     assert orientation("collaborative_vs_ics", committees, everything) == 1
     assert orientation("collaborative_vs_ics", committees, national) == 0
+
+
+def test_readiness_is_supported_when_some_icss_are_held_back() -> None:
+    gate = {"mechanisms": {"readiness": {"enabled": True, "min_population": 900000}}}
+    national = tiny(**gate)
+    delegated = tiny(**deep_merge(gate, {"name": "tiny_ics", "commissioning": {
+        "default": "ics", "ics": {"late_contract_probability": 0}}}))
+    kpis = run_tasks(make_tasks([national, delegated], 2, 7, 0.2, 30.0)).kpis
+    meta = {"scenarios": {s.name: {"config": s.model_dump(mode="json")}
+                          for s in (national, delegated)}}
+    for baseline in ("tiny", "tiny_ics"):  # either way round: South (800,000) is held back
+        row = claims_ledger(kpis, meta, baseline).set_index("claim_id").loc["readiness"]
+        assert row.verdict == "supported" and row.effect == -1.0, (baseline, row)

@@ -38,7 +38,8 @@ from sim.model.kpi_catalogue import KPIS, format_interval, format_value
 
 Verdict = Literal["supported", "contradicted", "not distinguishable from zero",
                   "not modelled in this scenario"]
-DIRECTIONS = ("increase", "decrease", "baseline_positive")
+DIRECTIONS = ("increase", "decrease", "baseline_positive", "below_all_icss")
+LOWER = ("decrease", "below_all_icss")  # directions a negative effect supports
 SELECTIVE_SHARE = 0.5  # selective delegation: at most this share of service lines delegated
 PAIRS = ("delegated_vs_national", "selective_vs_national", "collaborative_vs_ics", "readiness")
 NOT_MODELLED: Verdict = "not modelled in this scenario"
@@ -190,7 +191,7 @@ def _judge(direction: str, low: float, high: float) -> Verdict:
     if math.isnan(low) or math.isnan(high) or low <= 0 <= high:
         return "not distinguishable from zero"
     up = low > 0
-    return "supported" if up == (direction != "decrease") else "contradicted"
+    return "supported" if up == (direction not in LOWER) else "contradicted"
 
 
 def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
@@ -204,7 +205,8 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
     diffs = paired_differences(overall, baseline) if overall.scenario.nunique() > 1 else None
     diff = ({} if diffs is None or diffs.empty else
             {(r.scenario, r.kpi): r for r in diffs.itertuples()})
-    levels = summarise(overall[overall.scenario == baseline]).set_index("kpi")
+    levels = summarise(overall).set_index(["scenario", "kpi"])
+    icss = kpis[kpis.scope == "ics"].groupby("scenario").key.nunique()
     rows = []
     for scenario in (s for s in dict.fromkeys(overall.scenario) if s != baseline):
         s_config, b_config = configs.get(scenario, {}), configs.get(baseline, {})
@@ -219,8 +221,12 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
             verdict: Verdict = NOT_MODELLED
             if modelled:
                 if claim.direction == "baseline_positive":
-                    level = levels.loc[kpi]
+                    level = levels.loc[(baseline, kpi)]
                     effect, low, high = level["mean"], level.ci_low, level.ci_high
+                elif claim.direction == "below_all_icss":  # the more delegated side's level
+                    side = scenario if sign > 0 else baseline
+                    level, n = levels.loc[(side, kpi)], float(icss.get(side, 0))
+                    effect, low, high = level["mean"] - n, level.ci_low - n, level.ci_high - n
                 else:
                     d = diff[(scenario, kpi)]
                     effect, low, high = sign * d.diff_mean, d.diff_low, d.diff_high
@@ -245,6 +251,8 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
 def _supports_if(claim: Claim, sign: int) -> str:
     if claim.direction == "baseline_positive":
         return "above zero in the baseline"
+    if claim.direction == "below_all_icss":
+        return "fewer than all ICSs in the more delegated scenario"
     word = "higher" if claim.direction == "increase" else "lower"
     return f"{word} in the more delegated scenario" if sign >= 0 else f"{word} (reversed pair)"
 
