@@ -21,6 +21,7 @@ from sim.analysis.claims import (
     condition_holds,
     load_claims,
     load_sensitivity,
+    orientation,
     sensitive_to,
 )
 from sim.config.errors import ConfigError
@@ -72,6 +73,11 @@ def test_conditions_read_the_resolved_config() -> None:
     assert condition_holds(config, "mechanisms.prevention.enabled==true|"
                                    "commissioning.ics.budget_policy==deprioritise")
     assert condition_holds(config, "always") and not condition_holds(config, "never")
+    config["commissioning"]["national"] = {"budget_policy": "absorb"}
+    differ = "differ:commissioning.national.budget_policy,commissioning.ics.budget_policy"
+    assert condition_holds(config, differ)
+    config["commissioning"]["national"]["budget_policy"] = "deprioritise"
+    assert not condition_holds(config, differ)
 
 
 def test_sensitivity_comes_from_the_shipped_sweep_or_is_not_assessed() -> None:
@@ -143,3 +149,32 @@ def test_a_mechanism_switched_on_in_both_scenarios_gets_a_verdict() -> None:
     # the third ICS's own unit is below the research-active volume: ~14 points fewer
     assert row.verdict == "supported" and -20 < row.effect < -8, row
     assert not math.isnan(row.ci_high) and row.ci_high < 0
+
+
+def test_pairs_are_read_more_delegated_against_less() -> None:
+    services = {s: {"delegable": True} for s in "abcd"}
+    national = {"services": services, "commissioning": {"default": "national"}}
+    everything = {"services": services, "commissioning": {"default": "ics"}}
+    selective = {"services": services,
+                 "commissioning": {"default": "national", "services": {"a": "ics"}}}
+    committees = {"services": services, "commissioning": {"default": "collaborative"}}
+    assert orientation("delegated_vs_national", everything, national) == 1
+    assert orientation("delegated_vs_national", national, everything) == -1
+    assert orientation("selective_vs_national", selective, national) == 1
+    assert orientation("selective_vs_national", national, selective) == -1
+    assert orientation("selective_vs_national", everything, national) == 0  # not selective
+    assert orientation("collaborative_vs_ics", committees, everything) == 1
+    assert orientation("collaborative_vs_ics", committees, national) == 0
+
+
+def test_readiness_is_supported_when_some_icss_are_held_back() -> None:
+    gate = {"mechanisms": {"readiness": {"enabled": True, "min_population": 900000}}}
+    national = tiny(**gate)
+    delegated = tiny(**deep_merge(gate, {"name": "tiny_ics", "commissioning": {
+        "default": "ics", "ics": {"late_contract_probability": 0}}}))
+    kpis = run_tasks(make_tasks([national, delegated], 2, 7, 0.2, 30.0)).kpis
+    meta = {"scenarios": {s.name: {"config": s.model_dump(mode="json")}
+                          for s in (national, delegated)}}
+    for baseline in ("tiny", "tiny_ics"):  # either way round: South (800,000) is held back
+        row = claims_ledger(kpis, meta, baseline).set_index("claim_id").loc["readiness"]
+        assert row.verdict == "supported" and row.effect == -1.0, (baseline, row)

@@ -38,7 +38,9 @@ from sim.model.kpi_catalogue import KPIS, format_interval, format_value
 
 Verdict = Literal["supported", "contradicted", "not distinguishable from zero",
                   "not modelled in this scenario"]
-DIRECTIONS = ("increase", "decrease", "baseline_positive")
+DIRECTIONS = ("increase", "decrease", "baseline_positive", "below_all_icss")
+LOWER = ("decrease", "below_all_icss")  # directions a negative effect supports
+SELECTIVE_SHARE = 0.5  # selective delegation: at most this share of service lines delegated
 PAIRS = ("delegated_vs_national", "selective_vs_national", "collaborative_vs_ics", "readiness")
 NOT_MODELLED: Verdict = "not modelled in this scenario"
 NOT_ASSESSED = "not assessed"
@@ -129,11 +131,17 @@ def _lookup(config: dict, path: str) -> Any:
 
 
 def condition_holds(config: dict, expression: str) -> bool:
-    """`always`, `never`, or alternatives `path==value` / `path>number` joined by `|`."""
+    """`always`, `never`, or alternatives joined by `|`: `path==value`, `path>number`, or
+    `differ:path,path,...` (the values are not all equal: e.g. arrangements whose rules
+    differ, so that a difference between scenarios can come from them)."""
     if expression in ("always", "never"):
         return expression == "always"
     for term in expression.split("|"):
-        if "==" in term:
+        if term.startswith("differ:"):
+            values = {repr(_lookup(config, path.strip())) for path in term[7:].split(",")}
+            if len(values) > 1:
+                return True
+        elif "==" in term:
             path, wanted = term.split("==", 1)
             value = _lookup(config, path.strip())
             text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -170,7 +178,7 @@ def orientation(pair: str, scenario: dict, baseline: dict) -> int:
         return sign
     if pair == "selective_vs_national":
         low, high = sorted((s, b))
-        return sign if low == 0 and 0 < high < 1 else 0
+        return sign if low == 0 and 0 < high <= SELECTIVE_SHARE else 0
     used = {name: set(arrangements(c)) for name, c in (("s", scenario), ("b", baseline))}
     if "collaborative" in used["s"] and "ics" in used["b"]:
         return 1
@@ -183,7 +191,7 @@ def _judge(direction: str, low: float, high: float) -> Verdict:
     if math.isnan(low) or math.isnan(high) or low <= 0 <= high:
         return "not distinguishable from zero"
     up = low > 0
-    return "supported" if up == (direction != "decrease") else "contradicted"
+    return "supported" if up == (direction not in LOWER) else "contradicted"
 
 
 def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
@@ -197,7 +205,8 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
     diffs = paired_differences(overall, baseline) if overall.scenario.nunique() > 1 else None
     diff = ({} if diffs is None or diffs.empty else
             {(r.scenario, r.kpi): r for r in diffs.itertuples()})
-    levels = summarise(overall[overall.scenario == baseline]).set_index("kpi")
+    levels = summarise(overall).set_index(["scenario", "kpi"])
+    icss = kpis[kpis.scope == "ics"].groupby("scenario").key.nunique()
     rows = []
     for scenario in (s for s in dict.fromkeys(overall.scenario) if s != baseline):
         s_config, b_config = configs.get(scenario, {}), configs.get(baseline, {})
@@ -212,8 +221,12 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
             verdict: Verdict = NOT_MODELLED
             if modelled:
                 if claim.direction == "baseline_positive":
-                    level = levels.loc[kpi]
+                    level = levels.loc[(baseline, kpi)]
                     effect, low, high = level["mean"], level.ci_low, level.ci_high
+                elif claim.direction == "below_all_icss":  # the more delegated side's level
+                    side = scenario if sign > 0 else baseline
+                    level, n = levels.loc[(side, kpi)], float(icss.get(side, 0))
+                    effect, low, high = level["mean"] - n, level.ci_low - n, level.ci_high - n
                 else:
                     d = diff[(scenario, kpi)]
                     effect, low, high = sign * d.diff_mean, d.diff_low, d.diff_high
@@ -238,6 +251,8 @@ def claims_ledger(kpis: pd.DataFrame, meta: dict, baseline: str,
 def _supports_if(claim: Claim, sign: int) -> str:
     if claim.direction == "baseline_positive":
         return "above zero in the baseline"
+    if claim.direction == "below_all_icss":
+        return "fewer than all ICSs in the more delegated scenario"
     word = "higher" if claim.direction == "increase" else "lower"
     return f"{word} in the more delegated scenario" if sign >= 0 else f"{word} (reversed pair)"
 
