@@ -9,9 +9,6 @@ import argparse
 from pathlib import Path
 
 from sim.presentation.arguments import out_folder
-from sim.presentation.init_scenario import init_scenario
-from sim.presentation.show import show_lines
-from sim.presentation.workbook import write_workbook
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,17 +38,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from sim.presentation.show import show_lines  # each command imports what it runs
+
     print("\n".join(show_lines(args.scenario, args.key)))
     return 0
 
 
 def _init(args: argparse.Namespace) -> int:
+    from sim.presentation.init_scenario import init_scenario
+
     path = init_scenario(args.name, args.parent, args.dir)
     print(f"wrote {path} (extends {args.parent}); edit it, then: specsim validate {path}")
     return 0
 
 
 def _workbook(args: argparse.Namespace) -> int:
+    from sim.presentation.workbook import write_workbook
+
     path = write_workbook(args.scenario, args.out, args.force)
     print(f"wrote {path}: fill it in, then specsim validate {path}; specsim run {path}")
     return 0
