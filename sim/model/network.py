@@ -13,7 +13,7 @@ localisation, routing and payment tables.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,92 +30,17 @@ from sim.model.commissioning import (
     footprint_of,
 )
 from sim.model.geo import haversine_km
+from sim.model.network_parts import (  # noqa: F401 (Candidate re-exported for the pathway)
+    Candidate,
+    GroupNetwork,
+    Network,
+    ServiceNetwork,
+    UnitSpec,
+)
 from sim.model.outcomes import adverse_probability
 from sim.model.readiness import gate_plan
 from sim.model.standards import add_audit_staff
-from sim.model.transition import Epoch, Line, compile_transitions
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """One unit as built: where it is, how many slots, and its role."""
-
-    service: int
-    provider: str
-    key: str  # "<service>/<provider>", with "#2", "#3" for a trust's further units
-    name: str  # the unit's own name, else its trust's
-    ics: int
-    slots: int
-    national_centre: bool
-    designated: bool
-    expected_busy: float  # slots busy at t = 0 in a stationary system (for prefill)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A routing option for one ICS: fixed score part, unit, distance, out-of-area flag."""
-
-    base_score: float
-    unit: int
-    km: float
-    outside: bool
-
-
-@dataclass
-class ServiceNetwork:
-    """Routing and payment tables of one service, per ICS (index = ICS index)."""
-
-    index: int
-    id: str
-    spec: Service
-    arrangements: tuple[str, ...]  # arrangement at t = 0
-    units: list[int]
-    commissioner: np.ndarray  # commissioner of the specialised stage
-    crosses: np.ndarray  # local care and specialised stage commissioned by different bodies
-    candidates: list[list[Candidate]]  # sorted by base score
-    centres: list[list[Candidate]]  # national centres for escalation, sorted
-    nearest: np.ndarray  # nearest open unit (for "displaced")
-    referral_rate0: np.ndarray  # referrals per day at t = 0
-    mean_service_days: float  # mean slot occupancy including adverse extra time
-    epochs: list[Epoch] = field(default_factory=list)  # the first is day 0 (the fields above)
-
-
-@dataclass
-class GroupNetwork:
-    """A service group (cohort activity and cost, no unit queues), per ICS."""
-
-    id: str
-    spec: ServiceGroup
-    commissioner: np.ndarray  # commissioner per ICS
-    episodes_rate0: np.ndarray  # episodes per day at t = 0, per ICS
-    epochs: list[Epoch] = field(default_factory=list)  # the first is day 0
-
-    def commissioner_at(self, day: float) -> np.ndarray:
-        """The commissioner per ICS on `day` (a dated plan changes it)."""
-        return next(e.commissioner for e in reversed(self.epochs) if e.day <= day)
-
-
-@dataclass
-class Network:
-    """The whole compiled network of one scenario. Commissioner 0 is NHS England national."""
-
-    icss: tuple[ICS, ...]
-    providers: tuple[Provider, ...]
-    services: list[ServiceNetwork]
-    units: list[UnitSpec]
-    commissioners: list[Commissioner]
-    plan: CommissioningPlan
-    notes: list[str]
-    groups: list[GroupNetwork]
-    escalation_expected: float = 0.0  # NHSE's expected annual spend on escalations, t = 0
-
-    def lines(self) -> list[Line]:
-        """Every detailed service and service group with its commissioning epochs."""
-        return ([Line(sn.id, sn.index, sn.epochs) for sn in self.services]
-                + [Line(g.id, None, g.epochs, g.spec.prescribed_services) for g in self.groups])
-
-    def commissioner_index(self, key: str) -> int:
-        return next(i for i, c in enumerate(self.commissioners) if c.key == key)
+from sim.model.transition import Epoch, compile_transitions
 
 
 def growth_factor(service: Service, day: float) -> float:
