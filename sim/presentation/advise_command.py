@@ -27,7 +27,7 @@ from sim.presentation.advise_report import render_advise, scorecard_figure
 from sim.presentation.arguments import UsageError, run_settings
 from sim.presentation.boundary import check_run_size, output
 from sim.presentation.commands import open_executor
-from sim.presentation.progress import progress_bar
+from sim.presentation.progress import messages, progress_bar
 
 
 def _spec(args: argparse.Namespace):  # noqa: ANN202 - (scenario, settings, spec, budget)
@@ -68,7 +68,7 @@ def advise_command(args: argparse.Namespace) -> int:
             held.mark_incomplete()
             runs = AdviseRuns(scenario, settings.seed, settings.years, settings.warmup_days,
                               held.path, executor, budget, update)
-            advice = advise(runs, spec, say=bar.console.print)
+            advice = advise(runs, spec, say=messages(bar))
             wall = time.perf_counter() - start
             meta = {"scenario": scenario.name, "fingerprint": stamp, "budget": budget,
                     "seed": settings.seed, "years": settings.years,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
@@ -95,3 +96,12 @@ def progress_bar(total: int, label: str,
         bar.update(job, completed=done, total=total, rate=f"{rate * 60:.1f}/min")
 
     return bar, update
+
+
+def messages(bar: AbstractContextManager[Any]) -> Callable[[str], None]:
+    """Where a long command prints a line without breaking its progress display: through the
+    bar's console in a terminal, else a plain line on stderr beside the progress lines."""
+    console = getattr(bar, "console", None)
+    if console is not None:
+        return console.print
+    return lambda text: print(text, file=sys.stderr, flush=True)
