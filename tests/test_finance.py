@@ -209,3 +209,18 @@ def test_finance_codes_are_checked_with_file_key_and_suggestion(write_yaml):
                    "finance.allocation.need_index.I9", "base_spend_gbp.cardiak",
                    "finance.shocks.payer", "did you mean 'cardiac'", "scenario.yaml"):
         assert needle in text, text
+
+
+def test_paired_difference_of_a_proportion_stays_within_minus_1_and_1():
+    """Overspent in 1 of 3 replications against never: the t-interval of the differences
+    (0, 0, 1) reaches 1.77; a difference of two probabilities cannot exceed 1."""
+    import pandas as pd
+
+    from sim.analysis.compare import paired_differences
+
+    kpis = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3, "replication": [0, 1, 2] * 2,
+                         "scope": "overall", "key": "all", "kpi": "p_overspend",
+                         "value": [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]})
+    row = paired_differences(kpis, "a").iloc[0]
+    assert row.diff_mean == pytest.approx(1 / 3)
+    assert -1.0 <= row.diff_low < 0 and row.diff_high == 1.0

@@ -15,6 +15,7 @@ from sim.experiment.outputs import seal
 from sim.experiment.store import write_json, write_table
 from sim.presentation.cli import main
 from sim.presentation.figures import FIGURES
+from sim.presentation.finance_figures import FINANCE_FIGURES
 from sim.presentation.report import differing_inputs
 
 SCENARIOS = ("small_national", "small_ics", "small_twin")
@@ -28,7 +29,7 @@ def test_report_has_every_kpi_scenario_and_figure() -> None:
         assert f"<td>{kpi}</td>" in text, kpi
     for name in SCENARIOS:
         assert text.count(name) >= 3, name
-    assert text.count("data:image/png;base64,") == len(FIGURES)
+    assert text.count("data:image/png;base64,") == len(FIGURES) + len(FINANCE_FIGURES)
     assert not re.search(r"(src|href)=[\"']https?:", text)  # nothing fetched when opened
     meta = json.loads((compare_folder() / "run.json").read_text())
     assert f"seed {meta['seed']}" in text.lower() or f"Seed {meta['seed']}" in text
@@ -54,7 +55,7 @@ def test_report_reproduces_tables_from_stored_results(tmp_path, capsys) -> None:
     assert main(["report", str(copy)]) == 0
     for name, data in before.items():
         assert (copy / name).read_bytes() == data, name
-    assert len(list((copy / "figures").glob("*.png"))) == len(FIGURES)
+    assert len(list((copy / "figures").glob("*.png"))) == len(FIGURES) + len(FINANCE_FIGURES)
     assert (copy / "report.html").stat().st_size > 100_000
 
 

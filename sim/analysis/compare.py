@@ -12,8 +12,19 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.stats import t_interval
+from sim.model.kpi_catalogue import KPIS
 
 KEYS = ["scope", "key", "kpi"]
+
+
+def _difference_bounds(kpi: str, low: float, high: float) -> tuple[float, float]:
+    """A difference of two values within the KPI's bounds [a, b] lies within [a - b, b - a]
+    (a proportion's within [-1, 1]); a t-interval of few replications may not."""
+    row = KPIS.get(kpi)
+    if row is None or np.isnan(low) or not all(np.isfinite(row.bounds)):
+        return low, high
+    width = row.bounds[1] - row.bounds[0]
+    return max(-width, low), min(width, high)
 
 
 def paired_differences(kpis: pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
@@ -36,6 +47,7 @@ def paired_differences(kpis: pd.DataFrame, baseline: str, level: float = 0.95) -
         for (scope, key, kpi), group in joined.groupby(level=[0, 1, 2], sort=False):
             diff = group["diff"].to_numpy(dtype=float)
             mean, low, high = t_interval(diff, level)
+            low, high = _difference_bounds(kpi, low, high)
             base_mean = float(np.nanmean(group.base)) if group.base.notna().any() else np.nan
             rows.append({
                 "scenario": scenario, "scope": scope, "key": key, "kpi": kpi,

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from sim.analysis.finance import LEVEL_ORDER, finance_summary
 from sim.presentation.results_folder import ResultsFolder
@@ -45,14 +46,19 @@ def finance_fan(res: ResultsFolder, finance: pd.DataFrame) -> Figure:
             colour = res.colours[name]
             ax.vlines(x, q[:, 0], q[:, 4], color=colour, lw=1.0, alpha=0.5)
             ax.vlines(x, q[:, 1], q[:, 3], color=colour, lw=3.5, alpha=0.8)
-            ax.plot(x, q[:, 2], "o", color="white", mec=colour, ms=3.5, label=name)
+            ax.plot(x, q[:, 2], "o", color="white", mec=colour, ms=3.5)
         ax.axhline(0, color="black", lw=0.7)
         ax.set_title(LEVEL_NAMES.get(level, level))
         ax.set_xlabel("Financial year after warm-up")
-        ax.set_xticks(sorted(finance.year.unique()))
+        years = sorted(finance.year.unique())
+        ax.set_xticks(years)
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     axes[0][0].set_ylabel("Spend over allocation (%)")
-    axes[0][-1].legend(frameon=False, fontsize=6)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    handles = [Line2D([], [], marker="o", color=res.colours[n], mfc="white", ls="", label=n)
+               for n in res.names]
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.06),
+               ncol=len(handles), frameon=False, fontsize=6)
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     source_note(fig, res.note("Thick: 25th-75th percentile; thin: 5th-95th; dot: median."))
     return fig
 
