@@ -179,10 +179,12 @@ def orientation(pair: str, scenario: dict, baseline: dict) -> int:
     if pair == "selective_vs_national":
         low, high = sorted((s, b))
         return sign if low == 0 and 0 < high <= SELECTIVE_SHARE else 0
-    used = {name: set(arrangements(c)) for name, c in (("s", scenario), ("b", baseline))}
-    if "collaborative" in used["s"] and "ics" in used["b"]:
+    # joint committees of ICSs against single ICSs: read from the arrangements' footprints
+    used = {name: {ARRANGEMENTS[a].footprint for a in arrangements(c)}
+            for name, c in (("s", scenario), ("b", baseline))}
+    if "joint_committee" in used["s"] and "one_ics" in used["b"]:
         return 1
-    if "collaborative" in used["b"] and "ics" in used["s"]:
+    if "joint_committee" in used["b"] and "one_ics" in used["s"]:
         return -1
     return 0
 
