@@ -179,7 +179,7 @@ def orientation(pair: str, scenario: dict, baseline: dict) -> int:
     if pair == "selective_vs_national":
         low, high = sorted((s, b))
         return sign if low == 0 and 0 < high <= SELECTIVE_SHARE else 0
-    # joint committees against single ICSs: read by footprint, not by arrangement name
+    # joint committees of ICSs against single ICSs: read from the arrangements' footprints
     used = {name: {ARRANGEMENTS[a].footprint for a in arrangements(c)}
             for name, c in (("s", scenario), ("b", baseline))}
     if "joint_committee" in used["s"] and "one_ics" in used["b"]:

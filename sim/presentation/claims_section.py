@@ -12,8 +12,8 @@ from sim.analysis.claims import NOT_MODELLED
 from sim.presentation.names import scenario_title
 
 VERDICT_STYLE = {"supported": "better", "contradicted": "worse"}
-CSS = (".ledger td{text-align:left}.ledger td.cell{white-space:nowrap}"
-       ".ledger .muted{color:#777}")
+CSS = (".ledger td,.ledger th{text-align:left}.ledger td.cell{white-space:nowrap}"
+       ".ledger td:first-child{min-width:15rem}.ledger .muted{color:#777}")
 
 
 def _cell(row: pd.Series) -> str:
