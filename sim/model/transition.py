@@ -19,7 +19,7 @@ them (docs/model.md, "Commissioning over time").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +111,7 @@ def compile_transitions(commissioners: Sequence[Commissioner], lines: Sequence[L
         for k in np.flatnonzero(budget != before).tolist():
             commissioners[k].budget_steps.append((day, float(budget[k])))
         _record_admin(commissioners, lines, epoch_of, day)
-    for c in commissioners:
+    for c in commissioners:  # the largest team a body has (what a report of teams shows)
         c.admin_fte = max(fte for _, fte in c.admin_steps)
 
 
@@ -175,7 +175,7 @@ class Transitions:
         self.settings = settings
         self.seed, self.replication, self.salt = seed, replication, salt
 
-    def process(self, env: simpy.Environment):
+    def process(self, env: simpy.Environment) -> Iterator[simpy.Event]:
         """At each change date: switch the moved pairs; the new commissioners re-let their
         contracts; moved referrals meet the disruption delay for its months."""
         settings, specs = self.settings, self.commissioners.specs
