@@ -99,7 +99,7 @@ def pooling_runs():
     """ICS budgets, the same with a regional risk-share, and one national budget."""
     cost = {"episode_cost_cv": 1.0}
     scenarios = [pooled(name="ics", **cost),
-                 pooled(name="risk_share", risk_share={"threshold_gbp": 2 * TARIFF}, **cost),
+                 pooled(name="risk_share", risk_share={"threshold_gbp": TARIFF}, **cost),
                  pooled(default="national", name="national", **cost)]
     return run(scenarios, 10)
 
@@ -119,7 +119,9 @@ def test_pooling_variability_falls_with_population(pooling_runs):
 
 def test_risk_share_lowers_the_variance_of_ics_spend_over_allocation(pooling_runs):
     """Paired by replication (same patients): the variance across ICSs of spend/allocation is
-    lower with the pool, the CI of the difference excludes zero, and total spend is equal."""
+    lower with the pool (the part of each episode above its price paid by the region's ICSs by
+    population), the CI of the difference excludes zero (measured: 0.040 -> 0.016, difference
+    CI [-0.038, -0.009]), and total spend is equal."""
     f = pooling_runs.finance
     ics = f[f.level == "ics"]
     var = ics.groupby(["scenario", "replication"]).spend_over_allocation.var().unstack(0)
