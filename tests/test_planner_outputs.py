@@ -14,7 +14,7 @@ from sim.model.kpi_catalogue import HEADLINE_KPIS, KPIS
 from sim.presentation.headline import glossary, sentence, verdict
 from sim.presentation.names import short_ics, short_trust
 
-SHEETS = ["headline", "comparison", "per-ICS", "per-unit", "assumptions", "glossary"]
+SHEETS = ["headline", "comparison", "per-ICS", "per-unit", "finance", "assumptions", "glossary"]
 
 
 def test_report_first_screen_holds_headline_sentences() -> None:

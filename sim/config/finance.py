@@ -48,10 +48,11 @@ class Shocks(_Strict):
     and paid monthly by the commissioner of `payer` (a service or group id; none: NHSE
     national)."""
 
-    rate_per_year: NonNegative = 0.0
-    scheduled_days: list[NonNegative] = Field(default_factory=list)
+    rate_per_year: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0  # bounded: one draw each
+    scheduled_days: Annotated[list[NonNegative], Field(max_length=1000)] = Field(
+        default_factory=list)
     annual_cost_gbp: NonNegative = 191e6
-    uptake_years: NonNegative = 1.0
+    uptake_years: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
     payer: str | None = None
 
 
@@ -67,10 +68,11 @@ class Finance(_Strict):
     """Money as risk (issue 12). Defaults: the deterministic model (see module docstring)."""
 
     allocation: Allocation = Allocation()
-    episode_cost_cv: NonNegative = 0.0  # lognormal cost around the price, detailed services
-    group_cost_cv: NonNegative = 0.0  # per-episode cv of service-group costs
+    # cv of an episode's cost around its price (lognormal; service groups: per episode)
+    episode_cost_cv: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    group_cost_cv: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     provider_price: dict[str, Positive] = Field(default_factory=dict)  # trust code -> factor
-    provider_price_sd_log: NonNegative = 0.0  # random price factor per trust (lognormal)
+    provider_price_sd_log: Annotated[float, Field(ge=0.0, le=3.0)] = 0.0  # per trust, lognormal
     national_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     shocks: Shocks = Shocks()
     risk_share: RiskShare | None = None
