@@ -41,7 +41,8 @@ def finance_summary(finance: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             "spend_gbp": float(f.spend_gbp.mean()),
             "allocation_gbp": float(f.allocation_gbp.mean()),
             "overspend_gbp": float(overspend.mean()),
-            "overspend_pct": 100.0 * float(f.overspend_gbp.sum() / f.allocation_gbp.sum()),
+            "overspend_pct": (100.0 * float(f.overspend_gbp.sum() / f.allocation_gbp.sum())
+                              if f.allocation_gbp.sum() > 0 else float("nan")),
             "var95_overspend_gbp": float(np.quantile(overspend, 0.95)),
             "cv_spend_over_allocation": cv(f.spend_over_allocation.to_numpy()),
         })

@@ -92,7 +92,7 @@ def provider_margins(res: ResultsFolder, providers: pd.DataFrame) -> Figure:
         f = providers[(providers.scenario == name) & (providers.income_gbp > 0)]
         data.append(100 * f.margin_gbp / f.income_gbp)
         names.append(name)
-    ax.boxplot(data, vert=False, showfliers=False)
+    ax.boxplot(data, orientation="horizontal", showfliers=False)
     ax.set_yticks(range(1, len(names) + 1), names)
     ax.axvline(0, color="black", lw=0.7)
     ax.set_xlabel("Margin: (income - cost) / income (%)")
