@@ -123,13 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: earlier results in the output folder are unchanged (a folder "
               "being replaced is marked INCOMPLETE)", file=sys.stderr)
         return 130
-    except _input_errors() as exc:  # evaluated only once an exception is on its way
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except MemoryError:
+    except MemoryError:  # before the next clause, which may import modules
         print("error: out of memory; use fewer --workers, fewer replications or a shorter run",
               file=sys.stderr)
         return 1
+    except _input_errors() as exc:  # evaluated only once an exception is on its way
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:  # a full disk, a folder removed under us...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
