@@ -110,7 +110,7 @@ def finance_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 
 
 def finance_figures(res: ResultsFolder, folder: Path, out: Path) -> dict[str, list[Path]]:
-    """Draw and save figures (i)-(k) when the results folder has the money tables."""
+    """Draw and save figures (k)-(m) when the results folder has the money tables."""
     tables = finance_tables(folder)
     if tables is None or tables[0].empty:
         return {}
