@@ -236,6 +236,7 @@ class Commissioners:
         self.cut_level = np.zeros(n, dtype=np.int64)
         self.late_until = np.full(n, -1.0)  # new referrals delayed until then (late contract)
         self.spend_by_year = np.zeros((n, int(math.ceil(horizon / 365.0)) + 1))
+        self.prepaid: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]
         self.spend_window = np.zeros(n)
         # financial years from the end of the warm-up (finance.csv)
         self.spend_fy = np.zeros((n, max(1, int(math.ceil((horizon - warmup) / 365.0 - 1e-9)))))
@@ -265,13 +266,22 @@ class Commissioners:
                 self.pay_period(k, float(amounts[k, m]), day, end)
 
     def pay_period(self, k: int, amount: float, begin: float, end: float) -> None:
-        """Pay now for activity over [begin, end): cash in the year of `begin`, accrued
-        pro rata over the days after the warm-up and over the financial years."""
-        self.spend_by_year[k, int(begin // 365.0)] += amount
+        """Pay now for activity over [begin, end), accrued pro rata over its days: in the
+        budget review's years (the part not yet delivered is held back until it is, see
+        `spend_to_date`), after the warm-up and over the financial years."""
         length = end - begin
-        if length <= 0 or end <= self.warmup:
+        if length <= 0:
+            self.spend_by_year[k, int(begin // 365.0)] += amount
             return
         per_day = amount / length
+        last = self.spend_by_year.shape[1] - 1
+        for y in range(int(begin // 365.0), min(int(end // 365.0), last) + 1):
+            overlap = min(end, 365.0 * (y + 1) if y < last else end) - max(begin, 365.0 * y)
+            if overlap > 0:
+                self.spend_by_year[k, y] += per_day * overlap
+        self.prepaid[k].append((begin, end, per_day))
+        if end <= self.warmup:
+            return
         self.spend_window[k] += per_day * (end - max(begin, self.warmup))
         for y in range(self.spend_fy.shape[1]):
             low = self.warmup + 365.0 * y
@@ -300,6 +310,16 @@ class Commissioners:
         """Each commissioner's budget for the window after the warm-up."""
         return np.array([budget_between(c, self.warmup, self.horizon) for c in self.specs])
 
+    def spend_to_date(self, k: int, year: int, now: float) -> float:
+        """Spend of year `year` delivered by `now`, on an accruals basis as NHS finance
+        reports it: a month of service-group activity paid at its start counts day by day,
+        so a review does not mistake a payment in advance for an overspend."""
+        start = 365.0 * year
+        periods = self.prepaid[k] = [p for p in self.prepaid[k] if p[1] > start]
+        ahead = sum(per_day * (min(end, start + 365.0) - max(begin, now))
+                    for begin, end, per_day in periods if end > now)
+        return float(self.spend_by_year[k, year]) - ahead
+
     def _budget_review(self):
         """Quarterly: a `deprioritise` commissioner over budget (financial year to date) by more
         than its threshold cuts capacity on the units it commissions and tightens access; back
@@ -318,7 +338,7 @@ class Commissioners:
             for k in reviewers:
                 rules = self.specs[k].rules
                 budget = budget_between(self.specs[k], year * 365.0, now)
-                spend = self.spend_by_year[k, year]
+                spend = self.spend_to_date(k, year, now)
                 level = self.cut_level[k]
                 if spend > budget * (1.0 + rules.review_threshold) and level < MAX_CUT_LEVEL:
                     level += 1
