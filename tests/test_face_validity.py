@@ -79,7 +79,7 @@ def test_more_small_units_mean_more_adverse_outcomes():
     minimum volume, and adverse outcomes per 1,000 rise (paired over common random numbers)."""
     scenarios = [_og_only(SCENARIOS / "centralised.yaml"),
                  _og_only(SCENARIOS / "ics_delegation.yaml")]
-    kpis = run_tasks(make_tasks(scenarios, replications=4, seed=5, years=2.0,
+    kpis = run_tasks(make_tasks(scenarios, replications=8, seed=5, years=2.0,
                                 warmup_days=180.0)).kpis
     diff = paired_differences(kpis, "centralised")
     diff = diff[(diff.scope == "overall") & (diff.scenario == "ics_delegation")].set_index("kpi")
