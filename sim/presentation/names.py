@@ -18,7 +18,7 @@ from sim.config.schema import ICS, Provider, Scenario
 SCENARIO_TITLES = {
     "centralised": "national commissioning (centralised)",
     "ics_delegation": "delegation to the ICSs",
-    "collaborative": "provider collaboratives",
+    "collaborative": "delegation to ICS joint committees",
     "selective_delegation": "selective delegation",
     "england": "the England default",
 }
