@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -33,6 +33,7 @@ from sim.analysis.compare import paired_differences
 from sim.analysis.stats import summarise
 from sim.config.arrangements import ARRANGEMENTS
 from sim.config.errors import ConfigError, ConfigIssue
+from sim.config.loader import value_at
 from sim.config.schema import Commissioning
 from sim.model.kpi_catalogue import KPIS, format_interval, format_value
 
@@ -121,15 +122,6 @@ def sensitive_to(kpi: str, sensitivity: pd.DataFrame) -> str:
     return "; ".join(parts) + f" [{SWEEP_NOTE}]"
 
 
-def _lookup(config: dict, path: str) -> Any:
-    node: Any = config
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def condition_holds(config: dict, expression: str) -> bool:
     """`always`, `never`, or alternatives joined by `|`: `path==value`, `path>number`, or
     `differ:path,path,...` (the values are not all equal: e.g. arrangements whose rules
@@ -138,18 +130,18 @@ def condition_holds(config: dict, expression: str) -> bool:
         return expression == "always"
     for term in expression.split("|"):
         if term.startswith("differ:"):
-            values = {repr(_lookup(config, path.strip())) for path in term[7:].split(",")}
+            values = {repr(value_at(config, path.strip())) for path in term[7:].split(",")}
             if len(values) > 1:
                 return True
         elif "==" in term:
             path, wanted = term.split("==", 1)
-            value = _lookup(config, path.strip())
+            value = value_at(config, path.strip())
             text = str(value).lower() if isinstance(value, bool) else str(value)
             if text == wanted.strip():
                 return True
         elif ">" in term:
             path, bound = term.split(">", 1)
-            value = _lookup(config, path.strip())
+            value = value_at(config, path.strip())
             if isinstance(value, int | float) and value > float(bound):
                 return True
         else:

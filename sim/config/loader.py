@@ -212,3 +212,14 @@ def config_hash(scenario: Scenario) -> str:
     """A stable hash of the resolved configuration, stored with every result."""
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def value_at(config: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path ('pathway.handover_delay_days') of a resolved config as
+    stored in run.json, or None where the path does not exist."""
+    node: Any = config
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node

@@ -212,6 +212,19 @@ class RiskPools:
 
 
 # -- commissioners during a run ---------------------------------------------------------------
+def _accrue(years: np.ndarray, per_day: float, begin: float, end: float, origin: float,
+            last_end: float) -> None:
+    """Add `per_day` x the days of [begin, end) falling in each 365-day year from `origin`
+    (the last year runs to `last_end`) to `years`, in place."""
+    last = len(years) - 1
+    for y in range(last + 1):
+        low = origin + 365.0 * y
+        high = last_end if y == last else low + 365.0
+        overlap = min(end, high) - max(begin, low)
+        if overlap > 0:
+            years[y] += per_day * overlap
+
+
 class Commissioners:
     """The commissioners' state in one replication, and their processes."""
 
@@ -274,21 +287,12 @@ class Commissioners:
             self.spend_by_year[k, int(begin // 365.0)] += amount
             return
         per_day = amount / length
-        last = self.spend_by_year.shape[1] - 1
-        for y in range(int(begin // 365.0), min(int(end // 365.0), last) + 1):
-            overlap = min(end, 365.0 * (y + 1) if y < last else end) - max(begin, 365.0 * y)
-            if overlap > 0:
-                self.spend_by_year[k, y] += per_day * overlap
+        _accrue(self.spend_by_year[k], per_day, begin, end, 0.0, math.inf)
         self.prepaid[k].append((begin, end, per_day))
         if end <= self.warmup:
             return
         self.spend_window[k] += per_day * (end - max(begin, self.warmup))
-        for y in range(self.spend_fy.shape[1]):
-            low = self.warmup + 365.0 * y
-            high = self.horizon if y == self.spend_fy.shape[1] - 1 else low + 365.0
-            overlap = min(end, high) - max(begin, low)
-            if overlap > 0:
-                self.spend_fy[k, y] += per_day * overlap
+        _accrue(self.spend_fy[k], per_day, begin, end, self.warmup, self.horizon)
 
     def pay(self, k: int, amount: float, now: float) -> None:
         self.spend_by_year[k, int(now // 365.0)] += amount

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config.loader import value_at
 from sim.model.kpi_catalogue import CATALOGUE, HEADLINE_KPIS, KPIS, Kpi, format_value
 from sim.presentation.names import scenario_title
 
@@ -138,15 +139,6 @@ def glossary() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _lookup(config: dict, path: str) -> Any:
-    node: Any = config
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def provenance(config: dict) -> Counter:
     """How many service parameters of a resolved scenario are cited, derived, illustrative."""
     counts: Counter = Counter()
@@ -164,7 +156,7 @@ def depends_on(meta: dict, baseline: str) -> tuple[pd.DataFrame, str]:
     for path, why in DRIVERS.items():
         row = {"input": path, "decides": why}
         for name, entry in scenarios.items():
-            value = _lookup(entry.get("config", {}), path)
+            value = value_at(entry.get("config", {}), path)
             row[name] = "-" if value is None else json.dumps(value)
         rows.append(row)
     counts = provenance(scenarios.get(baseline, {}).get("config", {}))
