@@ -11,12 +11,13 @@ from sweep_helpers import TINY
 
 from sim.analysis.finance import finance_summary, pooling_table, provider_summary
 from sim.analysis.stats import t_interval, wilson_interval
-from sim.config.finance import Shocks
+from sim.config.finance import CostPressure, Shocks
 from sim.config.sweep import apply
 from sim.model import kpi_catalogue
 from sim.model.calendar import periods
 from sim.model.finance import shock_costs
 from sim.model.network import build_network
+from sim.model.prices import cost_pressure
 
 WAIT_KPIS = set(kpi_catalogue.ids("patient")) | set(kpi_catalogue.ids("waiting"))
 
@@ -27,7 +28,8 @@ def test_stochastic_costs_leave_every_wait_kpi_identical():
     plain = tiny()
     costly = tiny(episode_cost_cv=1.5, provider_price={"P1": 1.3}, provider_price_sd_log=0.4,
                   national_discount=0.05,
-                  shocks={"rate_per_year": 2.0, "annual_cost_gbp": 5e6})
+                  shocks={"rate_per_year": 2.0, "annual_cost_gbp": 5e6},
+                  cost_pressure={"national_sd": 0.05, "local_sd_at_1m": 0.05})
     a, b = run([plain], 2, warmup_days=30), run([costly], 2, warmup_days=30)
     ka, kb = a.kpis, b.kpis
     waits = ka.kpi.isin(WAIT_KPIS)
@@ -61,6 +63,39 @@ def test_random_shocks_cost_what_theory_says():
     # a linear uptake over a year: one shock at day 0 costs half its annual cost in year one
     ramp = shock_costs(Shocks(scheduled_days=[0.0], uptake_years=1.0), 5, 0, 365.0, begin, end)
     assert ramp[1].sum() == pytest.approx(191e6 / 2, rel=1e-9)
+
+
+def test_cost_pressure_has_the_stated_national_and_local_spread():
+    """Per financial year and ICS the factor is (1 + national part) x (1 + local part): mean
+    one; the national part is common to all ICSs (sd `national_sd`), the local part has sd
+    `local_sd_at_1m` x sqrt(1e6 / population), so the spread between ICSs of the same year
+    halves when the population is four times larger."""
+    pressure = CostPressure(national_sd=0.02, local_sd_at_1m=0.04)
+    pop = np.array([250_000.0, 1_000_000.0, 4_000_000.0])
+    f = np.concatenate([cost_pressure(pressure, pop, 3, 7, r) for r in range(2000)])
+    assert f.mean(axis=0) == pytest.approx([1.0, 1.0, 1.0], abs=0.003)
+    national = np.concatenate([cost_pressure(CostPressure(national_sd=0.02), pop, 3, 7, r)
+                               for r in range(2000)])
+    assert np.ptp(national, axis=1).max() == pytest.approx(0.0, abs=1e-12)  # common to all
+    assert national[:, 0].std() == pytest.approx(0.02, rel=0.05)
+    local = np.concatenate([cost_pressure(CostPressure(local_sd_at_1m=0.04), pop, 3, 7, r)
+                            for r in range(2000)])
+    assert local.std(axis=0) == pytest.approx([0.08, 0.04, 0.02], rel=0.05)
+    # switching the national part on moves no local draw: the local parts are the same
+    np.testing.assert_allclose(f / national[:, :1], local, rtol=1e-12)
+
+
+def test_cost_pressure_raises_spend_by_its_factor():
+    """One financial year, national part only, no other cost noise: every commissioner's
+    spend is its spend without pressure times that year's factor."""
+    plain = run([tiny(episode_cost_cv=0.5)], 3).finance
+    pressed = run([tiny(episode_cost_cv=0.5, cost_pressure={"national_sd": 0.03})], 3).finance
+    scenario = tiny()
+    pop = np.array([ics.population for ics in build_network(scenario).icss], dtype=float)
+    factors = [cost_pressure(CostPressure(national_sd=0.03), pop, 1, 11, r)[0, 0]
+               for r in range(3)]  # seed 11: finance_helpers.run
+    np.testing.assert_allclose(pressed.spend_gbp.to_numpy() / plain.spend_gbp.to_numpy(),
+                               factors, rtol=1e-9)
 
 
 def test_historic_allocation_is_fixed_when_demand_doubles():

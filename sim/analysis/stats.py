@@ -45,12 +45,14 @@ def kpi_interval(kpi: str, values: np.ndarray, level: float = 0.95
     """(mean, lower, upper) of a KPI over replications, the CI kept within the values the KPI
     can take (catalogue `bounds`: a share is not below 0 or above 100, a wait is not
     negative), as a t-interval of few replications may not; an indicator's (`p_overspend`)
-    is the Wilson interval of its 0/1 values."""
+    is the Wilson interval of its 0/1 values (a share of several commissioners per
+    replication is a cluster mean: the t-interval over replications, within [0, 1])."""
     values = np.asarray(values, dtype=float)
     mean, low, high = t_interval(values, level)
     valid = values[~np.isnan(values)]
     row = KPIS.get(kpi)
-    if row is not None and row.indicator:  # 0/1 per replication: mean is a probability
+    if (row is not None and row.indicator  # 0/1 per replication: mean is a probability
+            and np.isin(valid, (0.0, 1.0)).all()):
         low, high = wilson_interval(float(valid.sum()), len(valid), level)
     elif row is not None and not np.isnan(low):
         lower, upper = row.bounds

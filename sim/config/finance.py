@@ -64,6 +64,23 @@ class RiskShare(_Strict):
     pool: Literal["region", "england"] = "region"
 
 
+class CostPressure(_Strict):
+    """Cost growth beyond plan at fixed activity (case-mix, intensity, prices), drawn per
+    financial year as a mean-one factor on every episode and service-group cost of residents
+    of an ICS: a national part common to all ICSs (sd `national_sd`) times a local part per ICS
+    whose sd is `local_sd_at_1m` at a population of one million and scales as one over the
+    square root of the population (independent local events pool). A commissioner's spend
+    pools the local parts of the ICSs it covers, so the variability of its spend against its
+    allocation falls with its footprint."""
+
+    national_sd: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    local_sd_at_1m: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.national_sd > 0 or self.local_sd_at_1m > 0
+
+
 class Finance(_Strict):
     """Money as risk (issue 12). Defaults: the deterministic model (see module docstring)."""
 
@@ -76,6 +93,7 @@ class Finance(_Strict):
     national_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     shocks: Shocks = Shocks()
     risk_share: RiskShare | None = None
+    cost_pressure: CostPressure = CostPressure()
     # a provider stops taking a service's patients after this many financial years in a row
     # below cost and below the minimum volume (sim/model/withdrawal.py); none: never
     withdraw_after_years: Annotated[int, Field(ge=1)] | None = None

@@ -27,7 +27,7 @@ from sim.model.commissioning import (
 from sim.model.groups import GroupActivity
 from sim.model.network import Network
 from sim.model.patients import Patients
-from sim.model.prices import Pricing, is_priced, pricing
+from sim.model.prices import Pricing, cost_pressure, financial_year, is_priced, pricing
 from sim.model.rng import stream
 
 
@@ -117,11 +117,16 @@ def set_up(scenario: Scenario, net: Network, patients: Patients, groups: GroupAc
            salt: str = "") -> FinanceSetup:
     """Prices, group costs (in place), shock payments and the risk pool of one replication."""
     finance = scenario.finance
+    pop = np.array([ics.population for ics in net.icss], dtype=float)
+    warmup, years = commissioners.warmup, commissioners.spend_fy.shape[1]
+    pressure = (cost_pressure(finance.cost_pressure, pop, years, seed, replication, salt)
+                if finance.cost_pressure.on else None)
     price = None
     if is_priced(finance):
         price = pricing(scenario, np.array([sn.spec.tariff_gbp for sn in net.services]),
                         [u.provider for u in net.units], [p.code for p in net.providers],
-                        patients.u_cost, patients.u_cost2, seed, replication, salt)
+                        patients.u_cost, patients.u_cost2, seed, replication, salt,
+                        pressure, patients.ics, warmup)
     if groups is not None and (finance.group_cost_cv > 0 or finance.national_discount > 0):
         rngs = [[stream(seed, replication, "group_cost", g.id, ics.code + salt)
                  for ics in net.icss] for g in net.groups]
@@ -131,9 +136,11 @@ def set_up(scenario: Scenario, net: Network, patients: Patients, groups: GroupAc
                                   np.array([g.spec.cost_per_episode_gbp for g in net.groups]),
                                   finance.group_cost_cv, at_cost, finance.national_discount,
                                   rngs)
+    if groups is not None and pressure is not None:  # each month at its year's pressure
+        year = financial_year(groups.begin, warmup, years)
+        groups.cost = groups.cost * pressure[year].T[None, :, :]
     commissioners.pools = risk_pools(finance, net.commissioners, net.icss)
     payer = _payer_by_ics(net, finance.shocks.payer)
-    pop = np.array([ics.population for ics in net.icss], dtype=float)
     shocks = shock_payments(scenario, payer, len(net.commissioners), pop, seed, replication,
                             horizon, salt)
     return FinanceSetup(price, shocks)

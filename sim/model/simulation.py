@@ -268,7 +268,7 @@ class Simulation:
         k = self._commissioner[s][i]
         price = self._price
         commissioners.pay_episode(k, service.tariff_gbp if price is None else
-                                  price.episode(pid, s, choice.unit, k, False), now)
+                                  price.episode(pid, s, choice.unit, k, False, now), now)
         yield wake_after(env, row.treat + (outcome.extra_days if adverse else 0.0))
         unit.release()
 
@@ -297,7 +297,7 @@ class Simulation:
             rec.esc_adverse[pid] = escalation_adverse
             commissioners.pay_episode(national, service.tariff_gbp if price is None else
                                       price.episode(pid, s, centre_choice.unit, national,
-                                                    True), now)
+                                                    True, now), now)
             yield wake_after(env, row.treat2 + (outcome.extra_days if escalation_adverse else 0))
             centre.release()
             hand_back_crosses = True
