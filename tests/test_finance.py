@@ -152,6 +152,25 @@ def test_pooling_variability_falls_with_population(pooling_runs):
     assert national < 0.5 * summary.loc[("ics", "ics"), "cv_spend_over_allocation"]
 
 
+def test_with_a_contingency_small_icss_overspend_more_often():
+    """Eight ICSs of 0.1-3.2 million, historic budgets with a 5% contingency, local cost
+    pressure only (sd 4.8% at a million): an ICS overspends when its local factor exceeds the
+    contingency, P = 1 - Phi(0.05 / sd), about 0.37 at 100,000 and 0.03 at 3.2 million from
+    the pressure alone, more with the Poisson noise of a few dozen patients a year (measured
+    over 30 replications: 0.60 at 100,000, 0.07 at 3.2 million); the share of ICS-years
+    overspent falls with population."""
+    scenario = pooled(name="contingency", allocation={"rule": "historic", "uplift": 0.05},
+                      cost_pressure={"local_sd_at_1m": 0.048})
+    f = run([scenario], 30).finance
+    ics = f[f.level == "ics"].groupby("population").overspent.agg(["sum", "count"])
+    rho = stats.spearmanr(ics.index, ics["sum"] / ics["count"]).statistic
+    assert rho < -0.7, rho
+    small, large = ics.loc[100_000], ics.loc[3_200_000]
+    small_low, _ = wilson_interval(small["sum"], small["count"])
+    _, large_high = wilson_interval(large["sum"], large["count"])
+    assert large_high < small_low, (small.to_dict(), large.to_dict())
+
+
 def test_risk_share_lowers_the_variance_of_ics_spend_over_allocation(pooling_runs):
     """Paired by replication (same patients): the variance across ICSs of spend/allocation is
     lower with the pool (the part of each episode above its price paid by the region's ICSs by
