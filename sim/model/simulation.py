@@ -9,17 +9,20 @@ in :mod:`sim.model.engine`. The model knows nothing of replications or executors
 from __future__ import annotations
 
 from collections.abc import Iterator
+from heapq import heappush
 from math import inf
 from typing import NamedTuple
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.config.schema import Scenario
 from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
+    Wake,
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
@@ -30,10 +33,16 @@ from sim.model.engine import (
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
-from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
-from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
+from sim.model.records import (
+    MANAGED_LOCALLY,
+    TREATED,
+    UNMET,
+    PatientRecords,
+    RecordWriter,
+    RunResult,
+)
 from sim.model.rng import stream
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
@@ -111,6 +120,14 @@ class Simulation:
         self._disrupted_until = self.transitions.disrupted_until
         self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
+        self._rec = RecordWriter(self.records)
+        self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
+        # per service: the volume-outcome curve's terms as `adverse_probability` computes them
+        # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days, the escalation
+        # share and the tariff
+        self._curves = [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
+                         o.escalation_share, sn.spec.tariff_gbp)
+                        for sn in net.services for o in (sn.spec.outcome,)]
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -201,104 +218,127 @@ class Simulation:
 
     # -- the pathway of one patient ----------------------------------------------------------
     def _patient(self, pid: int, numbers: list[float]) -> Iterator[simpy.Event]:
-        env, rec, net = self.env, self.records, self.network
-        row = PatientRow._make(numbers)
+        """One patient from the access decision to discharge.
+
+        The hot path of a run, written for speed (each line is met by up to 300,000 patients a
+        year): the numbers unpacked into locals in `PatientRow` order; the clock read as
+        `env._now`; records written through memoryviews of their columns; the timeout
+        (`engine.wake_after`), a unit's free-slot start (`TreatmentUnit.join`) and the
+        volume-outcome curve (`outcomes.adverse_probability`) inlined term for term, so the
+        same events are scheduled in the same order and every number is the same float.
+        """
+        (service_f, ics_f, priority_f, referral, u_access, e_handover_in, e_approval, u_outcome,
+         treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
+         backlog, emergency) = numbers
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
-        s, i = int(row.service), int(row.ics)
-        sn = net.services[s]
-        service, outcome = sn.spec, sn.spec.outcome
+        env, rec, net = self.env, self._rec, self.network
+        queue, eid = self._queue, self._eid
+        s, i = int(service_f), int(ics_f)
+        p_floor, span, v_half, k_exp, extra_days, escalation_share, tariff = self._curves[s]
         handover_mean = self._handover_mean
         commissioners = self.commissioners
 
         # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
         k = self._commissioner[s][i]
-        now = env.now
+        now = env._now
         rec.commissioner[pid] = k
         rec.decision[pid] = now
         crosses = self._crosses[s][i]
         crossings, handover = (1 if crosses else 0), 0.0
-        if row.emergency:
+        if emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
             choice, transfers = self._first_free(self._candidates[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
-            priority = int(row.priority)
+            priority = int(priority_f)
             # a patient already on the list was accepted and handed over before t = 0
-            if (not row.backlog and priority == 1
-                    and row.u_access >= commissioners.access[k]):
+            if not backlog and priority == 1 and u_access >= commissioners.access[k]:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
             choice = self._route(self._candidates[s][i], rules.w_wait)
-            if not row.backlog:
+            if not backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
                 if crosses:
-                    handover += handover_mean * row.e_handover_in
+                    handover += handover_mean * e_handover_in
                 if now < self._disrupted_until[s][i]:  # a change of commissioner settling
                     handover += self._disruption_days
                 if choice.outside:
-                    handover += rules.approval_delay_days * row.e_approval
+                    handover += rules.approval_delay_days * e_approval
                 delay = handover
                 if now < commissioners.late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
-                    yield wake_after(env, delay)
+                    wake = Wake()  # engine.wake_after
+                    heappush(queue, (now + delay, NORMAL, next(eid), wake))
+                    yield wake
 
         # wait for a slot, then treatment (longer after an adverse outcome)
-        unit = self.units[choice.unit]
-        grant = unit.join(priority, row.referral)
+        u = choice.unit
+        unit = self.units[u]
+        grant = unit.join(priority, referral)
         if grant is not None:
             yield grant
-        now = env.now
+        now = env._now
         volume = unit.record_start(now)
-        adverse = row.u_outcome < adverse_probability(outcome, volume)
+        adverse = u_outcome < p_floor + span / (1.0 + (max(volume, 0.0) / v_half) ** k_exp)
         rec.status[pid] = TREATED
         rec.start[pid] = now
-        rec.unit[pid] = choice.unit
+        rec.unit[pid] = u
         rec.volume[pid] = volume
         rec.adverse[pid] = adverse
         rec.km[pid] = choice.km
-        rec.displaced[pid] = choice.unit != self._nearest[s][i]
+        rec.displaced[pid] = u != self._nearest[s][i]
         # paid by whoever commissions the pair now: budgets and contracts move together at a
         # change of commissioner, so a patient accepted before it is paid for after it
         k = self._commissioner[s][i]
         price = self._price
-        commissioners.pay_episode(k, service.tariff_gbp if price is None else
-                                  price.episode(pid, s, choice.unit, k, False), now)
-        yield wake_after(env, row.treat + (outcome.extra_days if adverse else 0.0))
+        commissioners.pay_episode(k, tariff if price is None else
+                                  price.episode(pid, s, u, k, False), now)
+        wake = Wake()
+        heappush(queue, (now + (treat + (extra_days if adverse else 0.0)), NORMAL, next(eid),
+                         wake))
+        yield wake
         unit.release()
 
         # escalation of an adverse outcome to a national centre (NHSE-commissioned)
         hand_back_crosses = crosses  # the last specialised stage's commissioner is not the ICS
-        if (adverse and row.u_escalate < outcome.escalation_share
-                and not net.units[choice.unit].national_centre and sn.centres[i]):
+        if (adverse and u_escalate < escalation_share
+                and not net.units[u].national_centre and net.services[s].centres[i]):
             national = NATIONAL_INDEX
             if k != national:
                 crossings += 1
-                escalation_delay = handover_mean * row.e_handover_esc
+                escalation_delay = handover_mean * e_handover_esc
                 handover += escalation_delay
                 if escalation_delay > 0:
-                    yield wake_after(env, escalation_delay)
-            centre_choice = self._route(sn.centres[i], net.commissioners[national].rules.w_wait)
+                    wake = Wake()
+                    heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
+                    yield wake
+            centre_choice = self._route(net.services[s].centres[i],
+                                        net.commissioners[national].rules.w_wait)
             centre = self.units[centre_choice.unit]
-            grant = centre.join(0, row.referral)
+            grant = centre.join(0, referral)
             if grant is not None:
                 yield grant
-            now = env.now
-            escalation_adverse = row.u_outcome2 < adverse_probability(
-                outcome, centre.record_start(now))
+            now = env._now
+            volume = centre.record_start(now)
+            escalation_adverse = u_outcome2 < p_floor + span / (
+                1.0 + (max(volume, 0.0) / v_half) ** k_exp)
             rec.escalated[pid] = True
             rec.esc_unit[pid] = centre_choice.unit
             rec.esc_start[pid] = now
             rec.esc_adverse[pid] = escalation_adverse
-            commissioners.pay_episode(national, service.tariff_gbp if price is None else
+            commissioners.pay_episode(national, tariff if price is None else
                                       price.episode(pid, s, centre_choice.unit, national,
                                                     True), now)
-            yield wake_after(env, row.treat2 + (outcome.extra_days if escalation_adverse else 0))
+            wake = Wake()
+            heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
+                             NORMAL, next(eid), wake))
+            yield wake
             centre.release()
             hand_back_crosses = True
 
@@ -306,10 +346,10 @@ class Simulation:
         hand_back = 0.0
         if hand_back_crosses:
             crossings += 1
-            hand_back = handover_mean * row.e_handover_out
+            hand_back = handover_mean * e_handover_out
         rec.crossings[pid] = crossings
         rec.handover[pid] = handover + hand_back
-        rec.discharge[pid] = env.now + hand_back + row.step_down
+        rec.discharge[pid] = env._now + hand_back + step_down
 
     def _first_free(self, options: list[Candidate]) -> tuple[Candidate, int]:
         """The first option (in order of fixed score: nearest first under a national
