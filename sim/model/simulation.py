@@ -22,13 +22,13 @@ from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
+    Resume,
     Wake,
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
     launch,
     run_until,
-    wake_after,
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
@@ -51,12 +51,13 @@ from sim.model.withdrawal import Withdrawals
 
 
 class PatientRow(NamedTuple):
-    """The numbers one patient's pathway reads, fetched in one row (one `tolist()` instead of
-    sixteen numpy scalar look-ups). The field order is the column order of `Simulation.rows`."""
+    """The numbers one patient's pathway reads: the patient columns `_referrals` hands to
+    `_patient` as one row of Python numbers (made a chunk at a time, not 17 numpy scalar
+    look-ups per patient), in this order, which `_patient` unpacks positionally."""
 
-    service: float
-    ics: float
-    priority: float  # 0 urgent, 1 routine
+    service: int
+    ics: int
+    priority: int  # 0 urgent, 1 routine
     referral: float
     u_access: float
     e_handover_in: float  # unit-mean exponential draws, scaled by the mean delay
@@ -69,8 +70,8 @@ class PatientRow(NamedTuple):
     treat2: float  # the escalation treatment's length
     e_handover_out: float
     step_down: float
-    backlog: float  # 1: on the waiting list at t = 0
-    emergency: float  # 1: emergency pathway
+    backlog: bool  # on the waiting list at t = 0
+    emergency: bool  # emergency pathway
 
 
 class Simulation:
@@ -203,21 +204,25 @@ class Simulation:
         decide = decide_at[patients]
         del decide_at, local, specialised  # this frame lives all run: 24 B per patient
         patient = self._patient
+        queue, eid = self._queue, self._eid
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
             last = first + CHUNK
             chunk = patients[first:last]
-            # each patient's numbers as one row of Python floats, made a chunk at a time (a
-            # packed row per patient for the whole run would cost 136 B per patient)
-            rows = np.column_stack([c[chunk] for c in columns]).astype(np.float64).tolist()
+            # each patient's numbers as one row of Python numbers, made a chunk at a time and a
+            # column at a time (a packed row per patient for the whole run would cost 136 B per
+            # patient; integer and flag columns give cached small ints, not new floats)
+            rows = zip(*[c[chunk].tolist() for c in columns], strict=True)
             for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
                                    strict=True):
-                if t > env.now:
-                    yield wake_after(env, t - env.now)
-                launch(patient(pid, row))
+                if t > env._now:
+                    wake = Wake()  # `engine.wake_after(env, t - env.now)`, inlined
+                    heappush(queue, (env._now + (t - env._now), NORMAL, next(eid), wake))
+                    yield wake
+                Resume(patient(pid, row).send)(None)  # `engine.launch`, inlined
 
     # -- the pathway of one patient ----------------------------------------------------------
-    def _patient(self, pid: int, numbers: list[float]) -> Iterator[simpy.Event]:
+    def _patient(self, pid: int, numbers: tuple[float, ...]) -> Iterator[simpy.Event]:
         """One patient from the access decision to discharge.
 
         The hot path of a run, written for speed (each line is met by up to 300,000 patients a
@@ -227,13 +232,12 @@ class Simulation:
         volume-outcome curve (`outcomes.adverse_probability`) inlined term for term, so the
         same events are scheduled in the same order and every number is the same float.
         """
-        (service_f, ics_f, priority_f, referral, u_access, e_handover_in, e_approval, u_outcome,
+        (s, i, priority, referral, u_access, e_handover_in, e_approval, u_outcome,
          treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
          backlog, emergency) = numbers
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
         env, rec, net = self.env, self._rec, self.network
         queue, eid = self._queue, self._eid
-        s, i = int(service_f), int(ics_f)
         p_floor, span, v_half, k_exp, extra_days, escalation_share, tariff = self._curves[s]
         handover_mean = self._handover_mean
         commissioners = self.commissioners
@@ -253,7 +257,6 @@ class Simulation:
             rec.transfers[pid] = transfers
             priority = 0
         else:
-            priority = int(priority_f)
             # a patient already on the list was accepted and handed over before t = 0
             if not backlog and priority == 1 and u_access >= commissioners.access[k]:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
