@@ -151,10 +151,12 @@ class Simulation:
             env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             run_until(env, self.horizon)
-        for unit in self.units:
-            unit.close_stats()
-            unit.drop_waiting()  # the patients still waiting are freed now (memory)
-        drop_pending(env)
+            for unit in self.units:
+                unit.close_stats()
+                unit.drop_waiting()  # the patients still waiting are freed now (memory)
+            # and those in treatment; before the collector is back on, which would otherwise
+            # start with a full pass over every one of them (0.1-0.2 s a run)
+            drop_pending(env)
         c = self.commissioners
         return RunResult(
             scenario=self.scenario, network=self.network, patients=self.patients,
