@@ -29,6 +29,7 @@ from sim.model.engine import (
     events_scheduled,
     launch,
     run_until,
+    side_queue,
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
@@ -123,6 +124,7 @@ class Simulation:
         self._nearest = [sn.nearest.tolist() for sn in net.services]
         self._rec = RecordWriter(self.records)
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
+        self._side = side_queue(self.env)  # the referral stream's next decision
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
         # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days, the escalation
         # share and the tariff
@@ -206,7 +208,7 @@ class Simulation:
         decide = decide_at[patients]
         del decide_at, local, specialised  # this frame lives all run: 24 B per patient
         patient = self._patient
-        queue, eid = self._queue, self._eid
+        side, eid = self._side, self._eid
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
             last = first + CHUNK
@@ -218,8 +220,9 @@ class Simulation:
             for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
                                    strict=True):
                 if t > env._now:
-                    wake = Wake()  # `engine.wake_after(env, t - env.now)`, inlined
-                    heappush(queue, (env._now + (t - env._now), NORMAL, next(eid), wake))
+                    # `engine.wake_after(env, t - env.now)` on the side queue (`run_until`)
+                    wake = Wake()
+                    heappush(side, (env._now + (t - env._now), NORMAL, next(eid), wake))
                     yield wake
                 Resume(patient(pid, row).send)(None)  # `engine.launch`, inlined
 
