@@ -53,6 +53,9 @@ class PatientRecords:
             commissioner=np.full(n, -1, np.int32), transfers=np.zeros(n, np.int16),
         )
 
+    def writer(self) -> RecordWriter:
+        return RecordWriter(self)
+
 
 
 class RecordWriter:

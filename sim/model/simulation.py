@@ -36,14 +36,7 @@ from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
-from sim.model.records import (
-    MANAGED_LOCALLY,
-    TREATED,
-    UNMET,
-    PatientRecords,
-    RecordWriter,
-    RunResult,
-)
+from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
@@ -122,7 +115,7 @@ class Simulation:
         self._disrupted_until = self.transitions.disrupted_until
         self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
-        self._rec = RecordWriter(self.records)
+        self._rec = self.records.writer()  # memoryviews of the columns, for scalar writes
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
         self._side = side_queue(self.env)  # the referral stream's next decision
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
