@@ -13,7 +13,8 @@
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
   constructor, delay check and `schedule` call of one (two of every patient's three events).
-* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`.
+* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
+  (in a run, on the side queue: it is due at once).
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -74,12 +75,15 @@ class Grant:
         self.callbacks: list[Callable[[Grant], None]] | None = []
         self.triggered = False
 
-    def succeed(self) -> None:
+    def succeed(self, queue: list | None = None) -> None:
+        """Schedule the grant now, on SimPy's queue or on `queue` (the side queue that
+        `run_until` merges with it: a grant due now would climb the whole of SimPy's heap)."""
         if self.triggered:
             raise RuntimeError("a grant is given once")
         self.triggered = True
         env = self.env
-        heappush(env._queue, (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore
+        heappush(env._queue if queue is None else queue,  # type: ignore[attr-defined]
+                 (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
 
 
 def wake_after(env: simpy.Environment, delay: float) -> Wake:

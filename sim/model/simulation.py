@@ -83,8 +83,9 @@ class Simulation:
         self.horizon = self.warmup + 365.0 * (run.years if years is None else years)
         self.network = net = network or build_network(scenario)
         self.env = simpy.Environment()
-        self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days)
-                      for u in net.units]
+        # grants are due at once: on the side queue (`engine.run_until`), with the referrals'
+        self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days,
+                                    side_queue(self.env)) for u in net.units]
         self.patients, self.prevented = apply_prevention(  # no-op unless switched on
             net, scenario.mechanisms.prevention,
             generate_patients(net, self.seed, replication, self.horizon, stream_salt),

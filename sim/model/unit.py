@@ -23,11 +23,13 @@ class TreatmentUnit:
 
     __slots__ = (
         "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
-        "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots",
+        "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots", "grants",
     )
 
-    def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float):
+    def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float,
+                 grants: list | None = None):
         self.env = env
+        self.grants = grants  # the queue grants are scheduled on (None: SimPy's own)
         self.slots = slots
         self.base_slots = slots
         self.busy = 0
@@ -77,7 +79,7 @@ class TreatmentUnit:
         queue = self.waiting_list
         if queue and busy < slots:  # `_fill`: the starts below all fall at `now` (dt = 0)
             while queue and busy < slots:
-                heapq.heappop(queue)[3].succeed()
+                heapq.heappop(queue)[3].succeed(self.grants)
                 busy += 1
         self.busy = busy
 
@@ -97,7 +99,7 @@ class TreatmentUnit:
         while queue and self.busy < self.slots:
             grant = heapq.heappop(queue)[3]
             self._start()
-            grant.succeed()
+            grant.succeed(self.grants)
 
     def _start(self) -> None:
         self._accumulate()
