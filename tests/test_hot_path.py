@@ -167,3 +167,18 @@ def test_side_queue_merges_in_simpys_order():
     model(env, [], True)
     drop_pending(env)
     assert not side_queue(env) and not env._queue
+
+
+def test_inlined_volume_outcome_curve_is_adverse_probability(england):
+    """The pathway computes the volume-outcome curve inline; every treated patient's adverse
+    flag is what `outcomes.adverse_probability` gives at the recorded volume."""
+    from sim.model.outcomes import adverse_probability
+
+    res = _run(england, 0.05)
+    p, rec, services = res.patients, res.records, res.network.services
+    treated = np.flatnonzero(~np.isnan(rec.start))
+    assert len(treated) > 2_000 and rec.adverse[treated].any()  # 4,126 measured
+    for pid in treated.tolist():
+        outcome = services[p.service[pid]].spec.outcome
+        expected = p.u_outcome[pid] < adverse_probability(outcome, float(rec.volume[pid]))
+        assert bool(rec.adverse[pid]) == expected

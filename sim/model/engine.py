@@ -8,8 +8,8 @@
 * `run_until` is `env.run(until)` with `Environment.step` inlined into one loop: the same
   events in the same order (the stop event is scheduled exactly as SimPy schedules it), without
   a method call and its attribute look-ups per event. It merges a second, small queue (the
-  referral stream's next decision) with SimPy's, keeping that always-early wake-up out of a
-  heap of thousands of pending events.
+  referral stream's next decision and the units' grants) with SimPy's, keeping those
+  always-early events out of a heap of thousands of pending treatment ends.
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
   constructor, delay check and `schedule` call of one (two of every patient's three events).
@@ -138,9 +138,10 @@ def run_until(env: simpy.Environment, until: float) -> None:
 def side_queue(env: simpy.Environment) -> list:
     """A second event queue of `env` (made on first use), in SimPy's form: a heap of (time,
     priority, event number, event), which `run_until` merges with SimPy's own in key order.
-    The referral stream keeps its next decision wake-up there: always among the earliest
-    events, on SimPy's queue (about 12,000 pending treatment ends at full scale) it would
-    climb the whole heap when pushed and again when popped."""
+    The referral stream keeps its next decision wake-up there and the units their grants
+    (due at once): always among the earliest events, on SimPy's queue (about 12,000 pending
+    treatment ends at full scale) each would climb the whole heap when pushed and again when
+    popped."""
     try:
         return env._side_queue  # type: ignore[attr-defined]
     except AttributeError:

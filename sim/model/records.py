@@ -57,7 +57,6 @@ class PatientRecords:
         return RecordWriter(self)
 
 
-
 class RecordWriter:
     """Memoryviews of every `PatientRecords` column, for the pathway's scalar writes (about a
     dozen per treated patient): a memoryview item write costs about 60% of numpy's scalar

@@ -49,7 +49,8 @@ class TreatmentUnit:
         """Ask for a slot. None: started at once; else an event that fires when a slot is given.
 
         The hot methods (`join`, `release`) carry `_accumulate` and `_fill` inline, term for
-        term (the same floating point): a method call per step was a tenth of a run."""
+        term (the same floating point, in the same order): their calls per start and release
+        were about 8 % of a run's profile."""
         busy = self.busy
         if busy < self.slots and not self.waiting_list:
             now = self.env._now  # type: ignore[attr-defined]
