@@ -12,7 +12,8 @@
   always-early events out of a heap of thousands of pending treatment ends.
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
-  constructor, delay check and `schedule` call of one (two of every patient's three events).
+  constructor, delay check and `schedule` call of one (two of every patient's three events;
+  the pathway and the referral loop carry its two lines inline).
 * `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
   (in a run, on the side queue: it is due at once).
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
