@@ -38,15 +38,18 @@ def test_waiting_list_benchmarks_keep_the_list_length(bench):
 
 def test_model_run_counts_patients_and_events(bench):
     row = bench.model_run("england", years=0.01, warmup_days=5.0)
-    assert row["patients"] > row["specialised"] > 0
-    assert row["events"] > row["specialised"]  # at least a treatment end per started patient
+    # the specialised patients include the England waiting lists at t = 0 (the backlog)
+    assert row["patients"] > row["specialised"] > row["backlog"] > 0
+    assert row["referrals"] == row["patients"] - row["backlog"]
+    # at least a decision wake-up per specialised referral
+    assert row["events"] > row["specialised"] - row["backlog"]
     assert row["simulated_days"] == pytest.approx(5.0 + 3.65)
 
 
 def test_demand_scaling_scales_referrals(bench):
     one = bench.model_run("england", years=0.01, warmup_days=5.0, scale=1.0)
     two = bench.model_run("england", years=0.01, warmup_days=5.0, scale=2.0)
-    assert 1.8 < two["patients"] / one["patients"] < 2.2
+    assert 1.8 < two["referrals"] / one["referrals"] < 2.2
 
 
 @pytest.mark.slow

@@ -126,3 +126,59 @@ def test_run_until_processes_the_same_events_as_simpy_run():
     env.timeout(1.0).callbacks.append(lambda _e: env.event().fail(ValueError("bad")))
     with pytest.raises(ValueError, match="bad"):
         run_until(env, 5.0)
+
+
+def test_side_queue_merges_in_simpys_order():
+    """Wake-ups on the environment's side queue are processed exactly where they would be on
+    SimPy's own queue: in (time, priority, event number) order, ties at the same time included,
+    and an entry at exactly `until` is left for the next run, as SimPy leaves its own."""
+    from heapq import heappush
+
+    import simpy
+    from simpy.events import NORMAL
+
+    from sim.model.engine import Wake, drop_pending, run_until, side_queue
+
+    def model(env: simpy.Environment, log: list, on_side: bool) -> None:
+        def ticker(name, gap):
+            while True:
+                yield env.timeout(gap)
+                log.append((env.now, name))
+
+        env.process(ticker("a", 1.0))
+        env.process(ticker("b", 0.5))
+        queue = side_queue(env) if on_side else env._queue
+        for k, at in enumerate((0.5, 1.0, 1.0, 2.25, 3.0)):  # ties with the tickers
+            wake = Wake()
+            wake.callbacks.append(lambda _e, k=k: log.append((env.now, f"w{k}")))
+            heappush(queue, (at, NORMAL, next(env._eid), wake))
+
+    logs = []
+    for on_side in (False, True):
+        env, log = simpy.Environment(), []
+        model(env, log, on_side)
+        run_until(env, 3.0)
+        logs.append((log, env.now, len(env._queue) + len(side_queue(env))))
+    assert logs[0] == logs[1]
+    names = [name for _t, name in logs[1][0]]
+    # the wake-ups were numbered before the tickers' first timeouts, so they win the ties
+    assert names[:6] == ["w0", "b", "w1", "w2", "a", "b"] and "w4" not in names  # at `until`
+    env = simpy.Environment()
+    model(env, [], True)
+    drop_pending(env)
+    assert not side_queue(env) and not env._queue
+
+
+def test_inlined_volume_outcome_curve_is_adverse_probability(england):
+    """The pathway computes the volume-outcome curve inline; every treated patient's adverse
+    flag is what `outcomes.adverse_probability` gives at the recorded volume."""
+    from sim.model.outcomes import adverse_probability
+
+    res = _run(england, 0.05)
+    p, rec, services = res.patients, res.records, res.network.services
+    treated = np.flatnonzero(~np.isnan(rec.start))
+    assert len(treated) > 2_000 and rec.adverse[treated].any()  # 4,126 measured
+    for pid in treated.tolist():
+        outcome = services[p.service[pid]].spec.outcome
+        expected = p.u_outcome[pid] < adverse_probability(outcome, float(rec.volume[pid]))
+        assert bool(rec.adverse[pid]) == expected

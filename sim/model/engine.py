@@ -7,11 +7,15 @@
   creates no reference cycles (`tests/test_hot_path.py` proves finished patients are freed).
 * `run_until` is `env.run(until)` with `Environment.step` inlined into one loop: the same
   events in the same order (the stop event is scheduled exactly as SimPy schedules it), without
-  a method call and its attribute look-ups per event.
+  a method call and its attribute look-ups per event. It merges a second, small queue (the
+  referral stream's next decision and the units' grants) with SimPy's, keeping those
+  always-early events out of a heap of thousands of pending treatment ends.
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
-  constructor, delay check and `schedule` call of one (two of every patient's three events).
-* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`.
+  constructor, delay check and `schedule` call of one (two of every patient's three events;
+  the pathway and the referral loop carry its two lines inline).
+* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
+  (in a run, on the side queue: it is due at once).
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -72,12 +76,15 @@ class Grant:
         self.callbacks: list[Callable[[Grant], None]] | None = []
         self.triggered = False
 
-    def succeed(self) -> None:
+    def succeed(self, queue: list | None = None) -> None:
+        """Schedule the grant now, on SimPy's queue or on `queue` (the side queue that
+        `run_until` merges with it: a grant due now would climb the whole of SimPy's heap)."""
         if self.triggered:
             raise RuntimeError("a grant is given once")
         self.triggered = True
         env = self.env
-        heappush(env._queue, (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore
+        heappush(env._queue if queue is None else queue,  # type: ignore[attr-defined]
+                 (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
 
 
 def wake_after(env: simpy.Environment, delay: float) -> Wake:
@@ -97,7 +104,10 @@ def launch(steps: Iterator[simpy.Event]) -> None:
 def run_until(env: simpy.Environment, until: float) -> None:
     """Process every event before `until`, as `env.run(until=until)` does (SimPy 4: a stop
     event at `until` with URGENT priority, so events at exactly `until` are not processed),
-    with `step` inlined. A failed event that nobody defused raises, as in SimPy."""
+    with `step` inlined. A failed event that nobody defused raises, as in SimPy.
+
+    The environment's `side_queue` is merged with SimPy's queue in key order, so the events
+    and their order are those of one queue."""
     at = float(until)
     if at <= env.now:
         raise ValueError(f"until ({at}) must be greater than the current simulation time")
@@ -106,8 +116,13 @@ def run_until(env: simpy.Environment, until: float) -> None:
     stop._value = None  # type: ignore[attr-defined]
     env.schedule(stop, URGENT, at - env.now)
     queue = env._queue  # type: ignore[attr-defined]
+    side = side_queue(env)
     while True:
-        now, _, _, event = heappop(queue)  # never empty: `stop` is on it
+        # keys are unique (event numbers), so `<` never compares two events
+        if side and side[0] < queue[0]:  # SimPy's queue is never empty: `stop` is on it
+            now, _, _, event = heappop(side)
+        else:
+            now, _, _, event = heappop(queue)
         env._now = now  # type: ignore[attr-defined]
         if event is stop:  # SimPy puts its stop event back on the queue (an event number)
             env.schedule(stop, EventPriority(-1))
@@ -121,6 +136,21 @@ def run_until(env: simpy.Environment, until: float) -> None:
             raise exc
 
 
+def side_queue(env: simpy.Environment) -> list:
+    """A second event queue of `env` (made on first use), in SimPy's form: a heap of (time,
+    priority, event number, event), which `run_until` merges with SimPy's own in key order.
+    The referral stream keeps its next decision wake-up there and the units their grants
+    (due at once): always among the earliest events, on SimPy's queue (about 12,000 pending
+    treatment ends at full scale) each would climb the whole heap when pushed and again when
+    popped."""
+    try:
+        return env._side_queue  # type: ignore[attr-defined]
+    except AttributeError:
+        side: list = []
+        env._side_queue = side  # type: ignore[attr-defined]
+        return side
+
+
 def drop_pending(env: simpy.Environment) -> None:
     """After a run: drop every event still scheduled. A suspended patient and the
     environment reference each other (generator -> simulation -> queue -> wake-up -> generator),
@@ -128,10 +158,10 @@ def drop_pending(env: simpy.Environment) -> None:
     thousands at 8x demand) would stay in memory until the next cyclic collection, on top of
     the KPI tables computed next. Callbacks are cut too: a patient's frame holds the grant it
     waits for, whose callback resumes it (a cycle of its own)."""
-    queue = env._queue  # type: ignore[attr-defined]
-    for _time, _priority, _eid, event in queue:
-        event.callbacks = None
-    queue.clear()
+    for queue in (env._queue, side_queue(env)):  # type: ignore[attr-defined]
+        for _time, _priority, _eid, event in queue:
+            event.callbacks = None
+        queue.clear()
 
 
 @contextmanager

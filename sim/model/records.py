@@ -3,7 +3,7 @@ accounts. KPIs, invariants and warm-up analysis read these without importing Sim
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -52,6 +52,21 @@ class PatientRecords:
             displaced=np.zeros(n, bool), discharge=nan.copy(),
             commissioner=np.full(n, -1, np.int32), transfers=np.zeros(n, np.int16),
         )
+
+    def writer(self) -> RecordWriter:
+        return RecordWriter(self)
+
+
+class RecordWriter:
+    """Memoryviews of every `PatientRecords` column, for the pathway's scalar writes (about a
+    dozen per treated patient): a memoryview item write costs about 60% of numpy's scalar
+    setitem and lands in the same array, so the records are current during the run."""
+
+    __slots__ = tuple(f.name for f in fields(PatientRecords))
+
+    def __init__(self, records: PatientRecords):
+        for name in self.__slots__:
+            setattr(self, name, memoryview(getattr(records, name)))
 
 
 @dataclass

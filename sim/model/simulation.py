@@ -9,28 +9,31 @@ in :mod:`sim.model.engine`. The model knows nothing of replications or executors
 from __future__ import annotations
 
 from collections.abc import Iterator
+from heapq import heappush
 from math import inf
 from typing import NamedTuple
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.config.schema import Scenario
 from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
+    Resume,
+    Wake,
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
     launch,
     run_until,
-    wake_after,
+    side_queue,
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
 from sim.model.network import Candidate, Network, build_network
-from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
@@ -42,12 +45,13 @@ from sim.model.withdrawal import Withdrawals
 
 
 class PatientRow(NamedTuple):
-    """The numbers one patient's pathway reads, fetched in one row (one `tolist()` instead of
-    sixteen numpy scalar look-ups). The field order is the column order of `Simulation.rows`."""
+    """The numbers one patient's pathway reads: the patient columns `_referrals` hands to
+    `_patient` as one row of Python numbers (made a chunk at a time, not 17 numpy scalar
+    look-ups per patient), in this order, which `_patient` unpacks positionally."""
 
-    service: float
-    ics: float
-    priority: float  # 0 urgent, 1 routine
+    service: int
+    ics: int
+    priority: int  # 0 urgent, 1 routine
     referral: float
     u_access: float
     e_handover_in: float  # unit-mean exponential draws, scaled by the mean delay
@@ -60,8 +64,8 @@ class PatientRow(NamedTuple):
     treat2: float  # the escalation treatment's length
     e_handover_out: float
     step_down: float
-    backlog: float  # 1: on the waiting list at t = 0
-    emergency: float  # 1: emergency pathway
+    backlog: bool  # on the waiting list at t = 0
+    emergency: bool  # emergency pathway
 
 
 class Simulation:
@@ -79,8 +83,9 @@ class Simulation:
         self.horizon = self.warmup + 365.0 * (run.years if years is None else years)
         self.network = net = network or build_network(scenario)
         self.env = simpy.Environment()
-        self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days)
-                      for u in net.units]
+        # grants are due at once: on the side queue (`engine.run_until`), with the referrals'
+        self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days,
+                                    side_queue(self.env)) for u in net.units]
         self.patients, self.prevented = apply_prevention(  # no-op unless switched on
             net, scenario.mechanisms.prevention,
             generate_patients(net, self.seed, replication, self.horizon, stream_salt),
@@ -111,6 +116,15 @@ class Simulation:
         self._disrupted_until = self.transitions.disrupted_until
         self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
+        self._rec = self.records.writer()  # memoryviews of the columns, for scalar writes
+        self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
+        self._side = side_queue(self.env)  # the referral stream's next decision
+        # per service: the volume-outcome curve's terms as `adverse_probability` computes them
+        # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days, the escalation
+        # share and the tariff
+        self._curves = [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
+                         o.escalation_share, sn.spec.tariff_gbp)
+                        for sn in net.services for o in (sn.spec.outcome,)]
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -133,10 +147,12 @@ class Simulation:
             env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             run_until(env, self.horizon)
-        for unit in self.units:
-            unit.close_stats()
-            unit.drop_waiting()  # the patients still waiting are freed now (memory)
-        drop_pending(env)
+            for unit in self.units:
+                unit.close_stats()
+                unit.drop_waiting()  # the patients still waiting are freed now (memory)
+            # and those in treatment; before the collector is back on, which would otherwise
+            # start with a full pass over every one of them (0.1-0.2 s a run)
+            drop_pending(env)
         c = self.commissioners
         return RunResult(
             scenario=self.scenario, network=self.network, patients=self.patients,
@@ -186,119 +202,145 @@ class Simulation:
         decide = decide_at[patients]
         del decide_at, local, specialised  # this frame lives all run: 24 B per patient
         patient = self._patient
+        side, eid = self._side, self._eid
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
             last = first + CHUNK
             chunk = patients[first:last]
-            # each patient's numbers as one row of Python floats, made a chunk at a time (a
-            # packed row per patient for the whole run would cost 136 B per patient)
-            rows = np.column_stack([c[chunk] for c in columns]).astype(np.float64).tolist()
+            # each patient's numbers as one row of Python numbers, made a chunk at a time and a
+            # column at a time (a packed row per patient for the whole run would cost 136 B per
+            # patient; integer and flag columns give cached small ints, not new floats)
+            rows = zip(*[c[chunk].tolist() for c in columns], strict=True)
             for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
                                    strict=True):
-                if t > env.now:
-                    yield wake_after(env, t - env.now)
-                launch(patient(pid, row))
+                if t > env._now:
+                    # `engine.wake_after(env, t - env.now)` on the side queue (`run_until`)
+                    wake = Wake()
+                    heappush(side, (env._now + (t - env._now), NORMAL, next(eid), wake))
+                    yield wake
+                Resume(patient(pid, row).send)(None)  # `engine.launch`, inlined
 
     # -- the pathway of one patient ----------------------------------------------------------
-    def _patient(self, pid: int, numbers: list[float]) -> Iterator[simpy.Event]:
-        env, rec, net = self.env, self.records, self.network
-        row = PatientRow._make(numbers)
+    def _patient(self, pid: int, numbers: tuple[float, ...]) -> Iterator[simpy.Event]:
+        """One patient from the access decision to discharge.
+
+        The hot path of a run, written for speed (each line is met by up to 300,000 patients a
+        year): the numbers unpacked into locals in `PatientRow` order; the clock read as
+        `env._now`; records written through memoryviews of their columns; the timeout
+        (`engine.wake_after`), a unit's free-slot start (`TreatmentUnit.join`) and the
+        volume-outcome curve (`outcomes.adverse_probability`) inlined term for term, so the
+        same events are scheduled in the same order and every number is the same float.
+        """
+        (s, i, priority, referral, u_access, e_handover_in, e_approval, u_outcome,
+         treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
+         backlog, emergency) = numbers
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
-        s, i = int(row.service), int(row.ics)
-        sn = net.services[s]
-        service, outcome = sn.spec, sn.spec.outcome
+        env, rec, net = self.env, self._rec, self.network
+        queue, eid = self._queue, self._eid
+        p_floor, span, v_half, k_exp, extra_days, escalation_share, tariff = self._curves[s]
         handover_mean = self._handover_mean
         commissioners = self.commissioners
 
         # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
         k = self._commissioner[s][i]
-        now = env.now
+        now = env._now
         rec.commissioner[pid] = k
         rec.decision[pid] = now
         crosses = self._crosses[s][i]
         crossings, handover = (1 if crosses else 0), 0.0
-        if row.emergency:
+        if emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
             choice, transfers = self._first_free(self._candidates[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
-            priority = int(row.priority)
             # a patient already on the list was accepted and handed over before t = 0
-            if (not row.backlog and priority == 1
-                    and row.u_access >= commissioners.access[k]):
+            if not backlog and priority == 1 and u_access >= commissioners.access[k]:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
             choice = self._route(self._candidates[s][i], rules.w_wait)
-            if not row.backlog:
+            if not backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
                 if crosses:
-                    handover += handover_mean * row.e_handover_in
+                    handover += handover_mean * e_handover_in
                 if now < self._disrupted_until[s][i]:  # a change of commissioner settling
                     handover += self._disruption_days
                 if choice.outside:
-                    handover += rules.approval_delay_days * row.e_approval
+                    handover += rules.approval_delay_days * e_approval
                 delay = handover
                 if now < commissioners.late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
-                    yield wake_after(env, delay)
+                    wake = Wake()  # engine.wake_after
+                    heappush(queue, (now + delay, NORMAL, next(eid), wake))
+                    yield wake
 
         # wait for a slot, then treatment (longer after an adverse outcome)
-        unit = self.units[choice.unit]
-        grant = unit.join(priority, row.referral)
+        u = choice.unit
+        unit = self.units[u]
+        grant = unit.join(priority, referral)
         if grant is not None:
             yield grant
-        now = env.now
+        now = env._now
         volume = unit.record_start(now)
-        adverse = row.u_outcome < adverse_probability(outcome, volume)
+        adverse = u_outcome < p_floor + span / (1.0 + (max(volume, 0.0) / v_half) ** k_exp)
         rec.status[pid] = TREATED
         rec.start[pid] = now
-        rec.unit[pid] = choice.unit
+        rec.unit[pid] = u
         rec.volume[pid] = volume
         rec.adverse[pid] = adverse
         rec.km[pid] = choice.km
-        rec.displaced[pid] = choice.unit != self._nearest[s][i]
+        rec.displaced[pid] = u != self._nearest[s][i]
         # paid by whoever commissions the pair now: budgets and contracts move together at a
         # change of commissioner, so a patient accepted before it is paid for after it
         k = self._commissioner[s][i]
         price = self._price
-        commissioners.pay_episode(k, service.tariff_gbp if price is None else
-                                  price.episode(pid, s, choice.unit, k, False, now), now)
-        yield wake_after(env, row.treat + (outcome.extra_days if adverse else 0.0))
+        commissioners.pay_episode(k, tariff if price is None else
+                                  price.episode(pid, s, u, k, False, now), now)
+        wake = Wake()
+        heappush(queue, (now + (treat + (extra_days if adverse else 0.0)), NORMAL, next(eid),
+                         wake))
+        yield wake
         unit.release()
 
         # escalation of an adverse outcome to a national centre (NHSE-commissioned)
         hand_back_crosses = crosses  # the last specialised stage's commissioner is not the ICS
-        if (adverse and row.u_escalate < outcome.escalation_share
-                and not net.units[choice.unit].national_centre and sn.centres[i]):
+        if (adverse and u_escalate < escalation_share
+                and not net.units[u].national_centre and net.services[s].centres[i]):
             national = NATIONAL_INDEX
             if k != national:
                 crossings += 1
-                escalation_delay = handover_mean * row.e_handover_esc
+                escalation_delay = handover_mean * e_handover_esc
                 handover += escalation_delay
                 if escalation_delay > 0:
-                    yield wake_after(env, escalation_delay)
-            centre_choice = self._route(sn.centres[i], net.commissioners[national].rules.w_wait)
+                    wake = Wake()
+                    heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
+                    yield wake
+            centre_choice = self._route(net.services[s].centres[i],
+                                        net.commissioners[national].rules.w_wait)
             centre = self.units[centre_choice.unit]
-            grant = centre.join(0, row.referral)
+            grant = centre.join(0, referral)
             if grant is not None:
                 yield grant
-            now = env.now
-            escalation_adverse = row.u_outcome2 < adverse_probability(
-                outcome, centre.record_start(now))
+            now = env._now
+            volume = centre.record_start(now)
+            escalation_adverse = u_outcome2 < p_floor + span / (
+                1.0 + (max(volume, 0.0) / v_half) ** k_exp)
             rec.escalated[pid] = True
             rec.esc_unit[pid] = centre_choice.unit
             rec.esc_start[pid] = now
             rec.esc_adverse[pid] = escalation_adverse
-            commissioners.pay_episode(national, service.tariff_gbp if price is None else
+            commissioners.pay_episode(national, tariff if price is None else
                                       price.episode(pid, s, centre_choice.unit, national,
                                                     True, now), now)
-            yield wake_after(env, row.treat2 + (outcome.extra_days if escalation_adverse else 0))
+            wake = Wake()
+            heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
+                             NORMAL, next(eid), wake))
+            yield wake
             centre.release()
             hand_back_crosses = True
 
@@ -306,10 +348,10 @@ class Simulation:
         hand_back = 0.0
         if hand_back_crosses:
             crossings += 1
-            hand_back = handover_mean * row.e_handover_out
+            hand_back = handover_mean * e_handover_out
         rec.crossings[pid] = crossings
         rec.handover[pid] = handover + hand_back
-        rec.discharge[pid] = env.now + hand_back + row.step_down
+        rec.discharge[pid] = env._now + hand_back + step_down
 
     def _first_free(self, options: list[Candidate]) -> tuple[Candidate, int]:
         """The first option (in order of fixed score: nearest first under a national

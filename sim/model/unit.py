@@ -23,11 +23,13 @@ class TreatmentUnit:
 
     __slots__ = (
         "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
-        "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots",
+        "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots", "grants",
     )
 
-    def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float):
+    def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float,
+                 grants: list | None = None):
         self.env = env
+        self.grants = grants  # the queue grants are scheduled on (None: SimPy's own)
         self.slots = slots
         self.base_slots = slots
         self.busy = 0
@@ -44,9 +46,21 @@ class TreatmentUnit:
 
     # -- waiting list -------------------------------------------------------------------
     def join(self, priority: int, referral_time: float) -> Grant | None:
-        """Ask for a slot. None: started at once; else an event that fires when a slot is given."""
-        if self.busy < self.slots and not self.waiting_list:
-            self._start()
+        """Ask for a slot. None: started at once; else an event that fires when a slot is given.
+
+        The hot methods (`join`, `release`) carry `_accumulate` and `_fill` inline, term for
+        term (the same floating point, in the same order): their calls per start and release
+        were about 8 % of a run's profile."""
+        busy = self.busy
+        if busy < self.slots and not self.waiting_list:
+            now = self.env._now  # type: ignore[attr-defined]
+            dt = now - self._stat_t
+            if dt > 0:
+                slots = self.slots
+                self.busy_area += dt * (busy if busy < slots else slots)
+                self.slot_area += dt * slots
+                self._stat_t = now
+            self.busy = busy + 1
             return None
         grant = Grant(self.env)
         self._seq += 1
@@ -55,9 +69,20 @@ class TreatmentUnit:
 
     def release(self) -> None:
         """A patient leaves its slot; the next patient on the list starts if a slot is free."""
-        self._accumulate()
-        self.busy -= 1
-        self._fill()
+        now = self.env._now  # type: ignore[attr-defined]
+        busy, slots = self.busy, self.slots
+        dt = now - self._stat_t
+        if dt > 0:
+            self.busy_area += dt * (busy if busy < slots else slots)
+            self.slot_area += dt * slots
+            self._stat_t = now
+        busy -= 1
+        queue = self.waiting_list
+        if queue and busy < slots:  # `_fill`: the starts below all fall at `now` (dt = 0)
+            while queue and busy < slots:
+                heapq.heappop(queue)[3].succeed(self.grants)
+                busy += 1
+        self.busy = busy
 
     def set_slots(self, slots: int) -> None:
         """Change capacity mid-run (a cut never evicts a patient in treatment)."""
@@ -75,7 +100,7 @@ class TreatmentUnit:
         while queue and self.busy < self.slots:
             grant = heapq.heappop(queue)[3]
             self._start()
-            grant.succeed()
+            grant.succeed(self.grants)
 
     def _start(self) -> None:
         self._accumulate()

@@ -10,6 +10,8 @@ patient columns after the run: no per-patient history is stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -60,31 +62,38 @@ class WaitingList:
         assigned = res.records.commissioner
         self.commissioner = np.where(assigned >= 0, assigned, by_service[p.service, p.ics])
 
-    def snapshot(self, day: float) -> pd.DataFrame:
+    def snapshot(self, day: float) -> Snapshot:
         """Everyone waiting at `day`, with their wait so far."""
         waiting = (self.clock_start <= day) & (self.stop > day)
         age = day - self.clock_start[waiting]
-        return pd.DataFrame({
-            "service": self.service[waiting], "ics": self.ics[waiting],
-            "commissioner": self.commissioner[waiting], "age": age,
-            "within": age <= self.standard[waiting], "over52": age > OVER_52_WEEKS_DAYS,
-        })
+        return Snapshot(
+            codes={"service": self.service[waiting], "ics": self.ics[waiting],
+                   "commissioner": self.commissioner[waiting]},
+            age=age, within=age <= self.standard[waiting], over52=age > OVER_52_WEEKS_DAYS)
 
     def kpis(self, day: float) -> list[tuple[str, str, str, float]]:
-        """(scope, key, kpi, value) rows of the snapshot at `day`, for every scope."""
+        """(scope, key, kpi, value) rows of the snapshot at `day`, for every scope.
+
+        Each scope's groups are cut from one stable sort of the snapshot by key (numpy, not a
+        pandas group-by: the monthly snapshots of a long run were most of its KPI time); each
+        group holds its patients in the snapshot's order, as a group-by gives them."""
         net = self.res.network
-        frame = self.snapshot(day)
-        rows = _rows("overall", {"all": frame})
+        snap = self.snapshot(day)
+        rows = _rows("overall", {"all": snap.everyone()})
         names = {
             "service": [sn.id for sn in net.services],
             "ics": [ics.code for ics in net.icss],
             "commissioner": [c.key for c in net.commissioners],
         }
         for scope, keys in names.items():
-            groups = dict(tuple(frame.groupby(scope))) if len(frame) else {}
+            codes = snap.codes[scope]
+            order = np.argsort(codes, kind="stable")
+            ends = np.cumsum(np.bincount(codes, minlength=len(keys)))
+            starts = ends - np.bincount(codes, minlength=len(keys))
             present = ({k for k, c in enumerate(net.commissioners) if c.services}
                        if scope == "commissioner" else range(len(keys)))
-            rows += _rows(scope, {keys[k]: groups.get(k, frame.iloc[0:0]) for k in present})
+            rows += _rows(scope, {keys[k]: snap.take(order[starts[k]:ends[k]])
+                                  for k in present})
         return rows
 
     def monthly(self) -> pd.DataFrame:
@@ -109,15 +118,32 @@ class WaitingList:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def _rows(scope: str, frames: dict[str, pd.DataFrame]) -> list[tuple[str, str, str, float]]:
+@dataclass(frozen=True)
+class Snapshot:
+    """The incomplete pathways at one day: each patient's keys (service, ICS, commissioner),
+    wait so far, within the standard, over 52 weeks."""
+
+    codes: dict[str, np.ndarray]
+    age: np.ndarray
+    within: np.ndarray
+    over52: np.ndarray
+
+    def everyone(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.age, self.within, self.over52
+
+    def take(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.age[index], self.within[index], self.over52[index]
+
+
+def _rows(scope: str, groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+          ) -> list[tuple[str, str, str, float]]:
     out = []
-    for key, f in frames.items():
-        age = f.age.to_numpy()
+    for key, (age, within, over52) in groups.items():
         n = len(age)
         values = (n, float(np.median(age)) if n else float("nan"),
                   float(np.quantile(age, 0.92)) if n else float("nan"),
-                  100.0 * float(f.within.mean()) if n else float("nan"),
-                  int(f.over52.sum()))
+                  100.0 * (np.count_nonzero(within) / n) if n else float("nan"),
+                  np.count_nonzero(over52))
         out += [(scope, key, kpi, float(v)) for kpi, v in zip(INCOMPLETE_KPIS, values,
                                                                strict=True)]
     return out
