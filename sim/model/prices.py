@@ -80,15 +80,27 @@ class Pricing:
     patient_ics: np.ndarray | None = None
     warmup: float = 0.0
 
+    def __post_init__(self) -> None:
+        # what `episode` reads per episode, as Python lists and memoryviews of the same
+        # doubles (a numpy scalar read costs about 100 ns; the products are the same floats)
+        set_ = object.__setattr__
+        set_(self, "_tariff", [float(x) for x in self.tariff])
+        set_(self, "_unit_factor", [float(x) for x in self.unit_factor])
+        set_(self, "_factor", memoryview(np.ascontiguousarray(self.cost_factor, dtype=float)))
+        set_(self, "_factor2", memoryview(np.ascontiguousarray(self.cost_factor2, dtype=float)))
+        set_(self, "_ics", None if self.patient_ics is None else
+             memoryview(np.ascontiguousarray(self.patient_ics, dtype=np.int64)))
+        set_(self, "_keep", 1.0 - self.national_discount)
+
     def episode(self, pid: int, service: int, unit: int, payer: int, escalation: bool,
                 now: float = 0.0) -> float:
-        factor = (self.cost_factor2 if escalation else self.cost_factor)[pid]
-        price = float(self.tariff[service] * self.unit_factor[unit] * factor)
+        price = (self._tariff[service] * self._unit_factor[unit]
+                 * (self._factor2 if escalation else self._factor)[pid])
         pressure = self.pressure
         if pressure is not None:
             year = int((now - self.warmup) // 365.0) if now > self.warmup else 0
-            price *= pressure[min(year, len(pressure) - 1)][self.patient_ics[pid]]
-        return price * (1.0 - self.national_discount) if payer == NATIONAL_PAYER else price
+            price *= pressure[min(year, len(pressure) - 1)][self._ics[pid]]
+        return price * self._keep if payer == NATIONAL_PAYER else price
 
     def episodes(self, pid: np.ndarray, service: np.ndarray, unit: np.ndarray,
                  payer: np.ndarray, escalation: bool) -> np.ndarray:
