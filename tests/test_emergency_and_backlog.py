@@ -8,6 +8,7 @@ import pytest
 from scenario_helpers import textbook
 
 from sim.config.schema import Scenario
+from sim.model.kpis import replication_kpis
 from sim.model.patients import backlog_sizes, waiting_ages
 from sim.model.records import TREATED
 from sim.model.simulation import Simulation, simulate
@@ -39,11 +40,21 @@ def test_no_emergency_patient_waits_for_a_commissioner_before_treatment():
     treated = rec.status == TREATED
     assert p.emergency.all() and treated.sum() > 400
     assert (rec.status != 2).all()  # no emergency referral is refused (access_rate 0.5)
-    got_a_bed_at_once = rec.transfers[treated] < 2  # a free bed was found without waiting
+    got_a_bed_at_once = rec.transfers[treated] >= 0  # a free bed was found (-1: none free)
     time_to_bed = rec.start[treated] - rec.decision[treated]
     assert np.all(time_to_bed[got_a_bed_at_once] == 0.0)  # no 7 + 10 + 14 days of delays
     assert (rec.transfers[treated] >= 1).any()  # full near unit: sent on to the far one
     assert (rec.unit[treated & (rec.transfers == 1)] == 1).all()
+    # no free bed in either unit: the patient waits at the first, not counted as transferred
+    no_bed = treated & (rec.transfers == -1)
+    assert no_bed.any() and (rec.unit[no_bed] == 0).all()
+    assert (rec.start[no_bed] > rec.decision[no_bed]).all()
+    kpis = replication_kpis(res).set_index(["scope", "key", "kpi"]).value
+    emergency = treated & (rec.start >= res.warmup)
+    assert kpis[("overall", "all", "emergency_no_bed_pct")] == pytest.approx(
+        100.0 * (rec.transfers[emergency] == -1).mean())
+    assert kpis[("overall", "all", "emergency_transfers_per_patient")] == pytest.approx(
+        np.maximum(rec.transfers[emergency], 0).mean())
     # the same patients as elective referrals do wait for hand-over and late contract
     elective = simulate(_emergency_scenario(0.0), 0, years=1, warmup_days=0)
     accepted = elective.records.status == TREATED

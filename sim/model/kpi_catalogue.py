@@ -119,6 +119,8 @@ CATALOGUE: tuple[Kpi, ...] = (
              "higher_is_worse"),
     _patient("emergency_transfers_per_patient", "Transfers out (emergency)", "per patient",
              "higher_is_worse"),
+    _patient("emergency_no_bed_pct", "No free bed in any suitable unit (emergency)", "%",
+             "higher_is_worse", bounds=PERCENT),
     _patient("emergency_extra_km_mean", "Extra km beyond the nearest unit (emergency)", "km",
              "higher_is_worse"),
     # the waiting list at the end of the window (incomplete pathways, as NHS England publishes

@@ -131,6 +131,7 @@ def _patient_kpis(f: _Frames) -> dict[str, float]:
     wait = t.wait.to_numpy()
     n_treated = len(t)
     adverse_events = int(t.adverse.sum()) + int(e.adverse.sum())
+    transfers = t.transfers.to_numpy(dtype=float)[t.emergency.to_numpy()]
     return {
         "referrals": referrals,
         "treated": treated,
@@ -149,7 +150,8 @@ def _patient_kpis(f: _Frames) -> dict[str, float]:
         "travel_km_mean": _mean(t.km.to_numpy()),
         "time_to_bed_mean_days": _mean(t.to_bed.to_numpy()[t.emergency.to_numpy()]),
         "emergency_transfers_per_patient": _mean(
-            t.transfers.to_numpy(dtype=float)[t.emergency.to_numpy()]),
+            np.maximum(transfers, 0.0)),  # no bed anywhere (-1): waited, not transferred
+        "emergency_no_bed_pct": 100.0 * _mean(transfers < 0),
         "emergency_extra_km_mean": _mean(t.extra_km.to_numpy()[t.emergency.to_numpy()]),
         "pct_displaced": 100.0 * _mean(t.displaced.to_numpy()),
     }

@@ -38,7 +38,7 @@ class PatientRecords:
     displaced: np.ndarray
     discharge: np.ndarray
     commissioner: np.ndarray  # who decided access to the specialised stage (-1: nobody)
-    transfers: np.ndarray  # emergency: full units passed over before a bed
+    transfers: np.ndarray  # emergency: full units passed over before a bed; -1: none free
 
     @classmethod
     def empty(cls, n: int) -> PatientRecords:

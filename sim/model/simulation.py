@@ -355,14 +355,15 @@ class Simulation:
 
     def _first_free(self, options: list[Candidate]) -> tuple[Candidate, int]:
         """The first option (in order of fixed score: nearest first under a national
-        footprint) with a free slot, and how many full units were passed over; if every unit
-        is full, the first option's list (as urgent)."""
+        footprint) with a free slot, and how many full units were passed over to reach it (the
+        transfers); if every unit is full, the first option's list (as urgent) and -1: no bed
+        anywhere, the patient waits for one where they are (no transfer)."""
         units = self.units
         for transfers, option in enumerate(options):
             unit = units[option.unit]
             if unit.busy < unit.slots and not unit.waiting_list:  # has_free_slot(), inlined
                 return option, transfers
-        return options[0], len(options)
+        return options[0], -1
 
     def _route(self, options: list[Candidate], w_wait: float) -> Candidate:
         """Lowest score w_distance*km + w_wait*expected_wait + w_out_of_area*[outside] wins.
