@@ -16,6 +16,7 @@ from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
 from sim.model.records import TREATED
+from sim.model.routing import route, routes
 from sim.model.simulation import Simulation, simulate
 from sim.model.unit import TreatmentUnit
 
@@ -46,10 +47,11 @@ def test_routing_score_picks_the_lowest_distance_plus_wait():
     for k in range(6):  # six waiting: 7 ahead of a new referral, 7 * 10 days / 1 slot
         near.join(1, float(k))
     assert near.expected_wait_days() == pytest.approx(70.0)
-    assert sim._route(options, w_wait=2.0).unit == 0  # 2 * 70 = 140 < 144.6 km
+    table = routes(options, sim.units).options
+    assert route(table, w_wait=2.0)[2].unit == 0  # 2 * 70 = 140 < 144.6 km
     near.join(1, 7.0)  # 8 ahead: 2 * 80 = 160 > 144.6
-    assert sim._route(options, w_wait=2.0).unit == 1
-    assert sim._route(options, w_wait=1.0).unit == 0  # 80 < 144.6
+    assert route(table, w_wait=2.0)[2].unit == 1
+    assert route(table, w_wait=1.0)[2].unit == 0  # 80 < 144.6
 
 
 def test_out_of_area_weight_enters_the_score():

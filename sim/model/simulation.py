@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from heapq import heappush
-from math import inf
 from typing import NamedTuple
 
 import numpy as np
@@ -33,11 +32,12 @@ from sim.model.engine import (
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
-from sim.model.network import Candidate, Network, build_network
+from sim.model.network import Network, build_network
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
 from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
+from sim.model.routing import first_free, route, routes
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
@@ -101,7 +101,7 @@ class Simulation:
         # who commissions each (service, ICS) now: switched at each date of a dated plan
         self.transitions = Transitions(net.lines(), self.commissioners,
                                        scenario.commissioning.transition, self.seed,
-                                       replication, stream_salt)
+                                       replication, stream_salt, self.units)
         self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
                               self.seed, replication, self.horizon, stream_salt)
         self._price = self.finance.pricing
@@ -112,7 +112,10 @@ class Simulation:
         self._handover_mean = scenario.pathway.handover_delay_days
         self._commissioner = self.transitions.commissioner
         self._crosses = self.transitions.crosses
-        self._candidates = self.transitions.candidates
+        self._routes = self.transitions.routes  # per service, per ICS (`routing.Routes`)
+        # escalation to a national centre: fixed lists (withdrawal never takes a centre)
+        self._centres = [[routes(o, self.units).options for o in sn.centres]
+                         for sn in net.services]
         self._disrupted_until = self.transitions.disrupted_until
         self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
@@ -142,7 +145,7 @@ class Simulation:
         env.process(self._end_of_warmup())
         after = self.scenario.finance.withdraw_after_years
         if after is not None:
-            self.withdrawals = Withdrawals(env, self.network, self.records, self._candidates,
+            self.withdrawals = Withdrawals(env, self.network, self.records, self.transitions,
                                            self._price, self.warmup, self.horizon, after)
             env.process(self.withdrawals.process())
         with cyclic_gc_paused():
@@ -252,7 +255,7 @@ class Simulation:
         if emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
-            choice, transfers = self._first_free(self._candidates[s][i])
+            (_, unit, choice), transfers = first_free(self._routes[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
@@ -261,7 +264,7 @@ class Simulation:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
-            choice = self._route(self._candidates[s][i], rules.w_wait)
+            _, unit, choice = route(self._routes[s][i].options, rules.w_wait)
             if not backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
@@ -281,7 +284,6 @@ class Simulation:
 
         # wait for a slot, then treatment (longer after an adverse outcome)
         u = choice.unit
-        unit = self.units[u]
         grant = unit.join(priority, referral)
         if grant is not None:
             yield grant
@@ -320,9 +322,8 @@ class Simulation:
                     wake = Wake()
                     heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
                     yield wake
-            centre_choice = self._route(net.services[s].centres[i],
-                                        net.commissioners[national].rules.w_wait)
-            centre = self.units[centre_choice.unit]
+            _, centre, centre_choice = route(self._centres[s][i],
+                                             net.commissioners[national].rules.w_wait)
             grant = centre.join(0, referral)
             if grant is not None:
                 yield grant
@@ -352,43 +353,6 @@ class Simulation:
         rec.crossings[pid] = crossings
         rec.handover[pid] = handover + hand_back
         rec.discharge[pid] = env._now + hand_back + step_down
-
-    def _first_free(self, options: list[Candidate]) -> tuple[Candidate, int]:
-        """The first option (in order of fixed score: nearest first under a national
-        footprint) with a free slot, and how many full units were passed over to reach it (the
-        transfers); if every unit is full, the first option's list (as urgent) and -1: no bed
-        anywhere, the patient waits for one where they are (no transfer)."""
-        units = self.units
-        for transfers, option in enumerate(options):
-            unit = units[option.unit]
-            if unit.busy < unit.slots and not unit.waiting_list:  # has_free_slot(), inlined
-                return option, transfers
-        return options[0], -1
-
-    def _route(self, options: list[Candidate], w_wait: float) -> Candidate:
-        """Lowest score w_distance*km + w_wait*expected_wait + w_out_of_area*[outside] wins.
-
-        Options are sorted by their fixed part and the wait term is never negative, so the scan
-        stops as soon as a fixed part alone cannot beat the best total. The expected wait is
-        `TreatmentUnit.expected_wait_days` inlined, term for term (same floating point): a
-        method call per option was a fifth of the routing time.
-        """
-        units = self.units
-        best_total = inf
-        best = options[0]
-        for option in options:
-            base = option.base_score
-            if base >= best_total:
-                break
-            unit = units[option.unit]
-            slots = unit.slots
-            ahead = len(unit.waiting_list) + unit.busy - slots + 1
-            wait = ahead * unit.mean_treatment_days / (slots if slots > 1 else 1) \
-                if ahead > 0 else 0.0
-            total = base + w_wait * wait
-            if total < best_total:
-                best, best_total = option, total
-        return best
 
 
 def simulate(scenario: Scenario, replication: int, **kwargs) -> RunResult:

@@ -31,6 +31,8 @@ from sim.config.arrangements import ARRANGEMENTS
 from sim.config.schema import Transition
 from sim.model.commissioning import NATIONAL_INDEX, Commissioner, Commissioners
 from sim.model.rng import stream
+from sim.model.routing import Routes, routes
+from sim.model.unit import TreatmentUnit
 
 MONTH_DAYS = 365.0 / 12.0
 
@@ -162,7 +164,8 @@ class Transitions:
     pathway reads, and the SimPy process that switches them at each change date."""
 
     def __init__(self, lines: Sequence[Line], commissioners: Commissioners,
-                 settings: Transition, seed: int, replication: int, salt: str):
+                 settings: Transition, seed: int, replication: int, salt: str,
+                 units: list[TreatmentUnit]):
         self.changes = service_changes(lines)
         services = sorted((line for line in lines if line.service is not None),
                           key=lambda line: line.service)
@@ -170,6 +173,10 @@ class Transitions:
         self.commissioner = [e.commissioner.tolist() for e in first]
         self.crosses = [e.crosses.tolist() for e in first]
         self.candidates = [[list(o) for o in e.candidates] for e in first]  # the run's own
+        # the same lists as the pathway reads them; kept in step by `set_candidates`
+        self.units = units
+        self.routes: list[list[Routes]] = [[routes(o, units) for o in row]
+                                           for row in self.candidates]
         self.disrupted_until = [[-1.0] * len(e.commissioner) for e in first]
         self.commissioners = commissioners
         self.settings = settings
@@ -188,13 +195,19 @@ class Transitions:
             for i in change.icss:
                 self.commissioner[s][i] = int(epoch.commissioner[i])
                 self.crosses[s][i] = bool(epoch.crosses[i])
-                self.candidates[s][i] = list(epoch.candidates[i])
+                self.set_candidates(s, i, list(epoch.candidates[i]))
                 if settings.disruption_days > 0 and settings.disruption_months > 0:
                     self.disrupted_until[s][i] = until
                 new_bodies.add(int(epoch.commissioner[i]))
             if settings.contract_relet:
                 for k in sorted(new_bodies):
                     self._relet(k, specs[k], change.day)
+
+    def set_candidates(self, s: int, i: int, candidates: list[Any]) -> None:
+        """Route service `s` of ICS `i` over `candidates` (sorted by fixed score) from now:
+        the one way the run's candidate lists change, so their routing tables follow."""
+        self.candidates[s][i] = candidates
+        self.routes[s][i] = routes(candidates, self.units)
 
     def _relet(self, k: int, c: Commissioner, day: float) -> None:
         """A commissioner taking services over lets their contracts: late with its

@@ -15,16 +15,17 @@ from sim.model.finance_table import unit_accounts
 from sim.model.network import Candidate, Network
 from sim.model.prices import Pricing
 from sim.model.records import PatientRecords
+from sim.model.transition import Transitions
 
 
 class Withdrawals:
     """The yearly check and the units withdrawn (unit index -> day) in one replication."""
 
     def __init__(self, env: simpy.Environment, net: Network, records: PatientRecords,
-                 candidates: list[list[list[Candidate]]], pricing: Pricing | None,
+                 tables: Transitions, pricing: Pricing | None,
                  warmup: float, horizon: float, after_years: int):
         self.env, self.net, self.records = env, net, records
-        self.candidates = candidates  # per service, per ICS: the run's own (mutable) lists
+        self.tables = tables  # the run's own candidate lists, per service and ICS
         self.pricing, self.warmup, self.horizon = pricing, warmup, horizon
         self.after_years = after_years
         self.min_volume = np.array([net.services[u.service].spec.min_unit_volume
@@ -50,10 +51,10 @@ class Withdrawals:
         spec = self.net.units[u]
         if spec.national_centre:
             return
-        lists: Sequence[list[Candidate]] = self.candidates[spec.service]
+        lists: Sequence[list[Candidate]] = self.tables.candidates[spec.service]
         kept = [[c for c in options if c.unit != u] for options in lists]
         if any(options and not rest for options, rest in zip(lists, kept, strict=True)):
             return  # some ICS's only option
-        for options, rest in zip(lists, kept, strict=True):
-            options[:] = rest
+        for i, rest in enumerate(kept):
+            self.tables.set_candidates(spec.service, i, rest)  # their routing tables follow
         self.withdrawn[u] = self.env.now
