@@ -99,3 +99,30 @@ def _assert_in_step(sim: Simulation) -> None:
             assert all(unit is sim.units[c.unit] for _, unit, c in table.options)
             assert all(w is sim.units[c.unit].waiting_list
                        for w, c in zip(table.waiting_lists, options, strict=True))
+    assert all(u.wait_days == u.expected_wait_days() for u in sim.units)
+
+
+def test_a_units_wait_days_is_its_expected_wait_after_every_change():
+    """`wait_days` (what routing reads) equals `expected_wait_days()` exactly after each join,
+    release, cut and restore, including a cut below the number busy and a list that empties."""
+    import random
+
+    env = simpy.Environment()
+    unit = TreatmentUnit(env, 3, 7.5)
+    rng = random.Random(1)
+    seen = set()
+    for step in range(2_000):
+        move = rng.random()
+        if move < 0.5:
+            unit.join(rng.randint(0, 1), float(step))
+        elif move < 0.9 and unit.busy:
+            unit.release()
+        elif move < 0.95:
+            unit.set_slots(rng.randint(1, 5))
+        else:
+            unit.occupy()
+        assert unit.wait_days == unit.expected_wait_days()
+        seen.add((unit.wait_days > 0, bool(unit.waiting_list), unit.busy > unit.slots))
+    assert {(False, False, False), (True, True, False), (True, False, True)} <= seen
+    unit.drop_waiting()
+    assert unit.wait_days == unit.expected_wait_days()
