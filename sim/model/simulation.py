@@ -120,6 +120,9 @@ class Simulation:
         self._disruption_days = scenario.commissioning.transition.disruption_days
         self._nearest = [sn.nearest.tolist() for sn in net.services]
         self._rec = self.records.writer()  # memoryviews of the columns, for scalar writes
+        # commissioners' access rates and late-contract ends, read as doubles (changed in place)
+        self._access = memoryview(self.commissioners.access)
+        self._late_until = memoryview(self.commissioners.late_until)
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
         self._side = side_queue(self.env)  # the referral stream's next decision
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
@@ -260,7 +263,7 @@ class Simulation:
             priority = 0
         else:
             # a patient already on the list was accepted and handed over before t = 0
-            if not backlog and priority == 1 and u_access >= commissioners.access[k]:
+            if not backlog and priority == 1 and u_access >= self._access[k]:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
@@ -275,7 +278,7 @@ class Simulation:
                 if choice.outside:
                     handover += rules.approval_delay_days * e_approval
                 delay = handover
-                if now < commissioners.late_until[k]:
+                if now < self._late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
                     wake = Wake()  # engine.wake_after
