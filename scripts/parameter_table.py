@@ -12,13 +12,16 @@ Usage: python scripts/parameter_table.py > /tmp/table.md   (paste into docs/mode
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python scripts/parameter_table.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+from sim.presentation.show import commented_lines  # noqa: E402
+
 DATA = ROOT / "sim" / "data" / "england"
 STATUSES = ("cited", "derived", "illustrative")
 # keys of defaults.yaml that are not model parameters (names, run settings, data switches)
@@ -26,7 +29,6 @@ NOT_PARAMETERS = ("name", "description", "description.", "geography.dataset", "r
                   "commissioning.default", "commissioning.services")
 # keys whose children are one row (a table of values, not parameters one by one)
 GROUPED = ("commissioning.collaboratives.", "finance.allocation.base_spend_gbp.")
-_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w ]*):(?P<value>[^#]*)(#\s*(?P<note>.*))?$")
 
 
 def _status(note: str) -> tuple[str, str]:
@@ -64,28 +66,19 @@ def service_rows() -> list[tuple[str, str, str, str]]:
 def default_rows() -> list[tuple[str, str, str, str]]:
     """(parameter, value, status, source) for every parameter line of defaults.yaml."""
     rows = []
-    stack: list[tuple[int, str]] = []
-    for line in (DATA / "defaults.yaml").read_text(encoding="utf-8").splitlines():
-        m = _LINE.match(line)
-        if not m or line.lstrip().startswith("#"):
-            continue
-        indent = len(m["indent"])
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        key = m["key"].strip()
-        path = ".".join([k for _, k in stack] + [key])
-        value = m["value"].strip()
+    text = (DATA / "defaults.yaml").read_text(encoding="utf-8")
+    for keys, value, note in commented_lines(text):
+        path = ".".join(keys)
         if not value or value == ">-":
-            stack.append((indent, key))
             if path == "commissioning.collaboratives":
-                rows.append((path, "9 groups of ICSs", *_status(m["note"] or "illustrative")))
+                rows.append((path, "9 groups of ICSs", *_status(note or "illustrative")))
             if path == "finance.allocation.base_spend_gbp":
-                rows.append((path, "one per line (budget.csv)", *_status(m["note"] or "")))
+                rows.append((path, "one per line (budget.csv)", *_status(note)))
             continue
         if path.startswith(GROUPED) or any(
                 path == p or (p.endswith(".") and path.startswith(p)) for p in NOT_PARAMETERS):
             continue
-        rows.append((path, value, *_status((m["note"] or "").strip())))
+        rows.append((path, value, *_status(note)))
     return rows
 
 

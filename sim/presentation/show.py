@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,8 @@ from sim.presentation.arguments import UsageError
 DEFAULT = "default"
 """`set_in` of a value no file sets: the schema's default."""
 KINDS = ("cited", "derived", "illustrative")
-_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_]\w*):(?P<value>[^#]*)(#\s*(?P<note>.*))?$")
+# a `key: value  # note` line of a YAML mapping (keys may hold spaces: collaborative names)
+_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w ]*):(?P<value>[^#]*)(#\s*(?P<note>.*))?$")
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,11 @@ def set_in(path: tuple[str, ...], origins: Origins) -> str:
     return DEFAULT
 
 
-@lru_cache(maxsize=1)
-def default_notes() -> dict[tuple[str, ...], str]:
-    """The comment beside each value of the England `defaults.yaml`, by key path."""
-    notes: dict[tuple[str, ...], str] = {}
+def commented_lines(text: str) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(key path, value as written, comment) of every `key: value  # comment` line of a block
+    YAML mapping, paths from indentation: how the provenance written beside the values of
+    `defaults.yaml` is read (here and by `scripts/parameter_table.py`)."""
     stack: list[tuple[int, str]] = []
-    text = (builtin_dir() / "defaults.yaml").read_text(encoding="utf-8")
     for line in text.splitlines():
         match = _LINE.match(line)
         if not match or line.lstrip().startswith("#"):
@@ -76,10 +77,15 @@ def default_notes() -> dict[tuple[str, ...], str]:
         indent = len(match["indent"])
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        stack.append((indent, match["key"]))
-        if match["note"]:
-            notes[tuple(k for _, k in stack)] = match["note"].strip()
-    return notes
+        stack.append((indent, match["key"].strip()))
+        yield tuple(k for _, k in stack), match["value"].strip(), (match["note"] or "").strip()
+
+
+@lru_cache(maxsize=1)
+def default_notes() -> dict[tuple[str, ...], str]:
+    """The comment beside each value of the England `defaults.yaml`, by key path."""
+    text = (builtin_dir() / "defaults.yaml").read_text(encoding="utf-8")
+    return {path: note for path, _, note in commented_lines(text) if note}
 
 
 def _provenance(path: tuple[str, ...], where: str, config: dict[str, Any],
