@@ -89,6 +89,17 @@ def test_gc_restored_after_a_run_even_a_failing_one(england, monkeypatch):
     assert gc.isenabled()
 
 
+def _tickers(env, log: list) -> None:
+    """Two SimPy processes logging (time, name) every 1.0 and every 0.5 days."""
+    def ticker(name, gap):
+        while True:
+            yield env.timeout(gap)
+            log.append((env.now, name))
+
+    env.process(ticker("a", 1.0))
+    env.process(ticker("b", 0.5))
+
+
 def test_run_until_processes_the_same_events_as_simpy_run():
     """`engine.run_until` is `env.run(until)` with `step` inlined: the same events in the
     same order, none at or after `until`, the same clock and event counter afterwards, and a
@@ -98,13 +109,7 @@ def test_run_until_processes_the_same_events_as_simpy_run():
     from sim.model.engine import events_scheduled, run_until, wake_after
 
     def model(env: simpy.Environment, log: list) -> None:
-        def ticker(name, gap):
-            while True:
-                yield env.timeout(gap)
-                log.append((env.now, name))
-
-        env.process(ticker("a", 1.0))
-        env.process(ticker("b", 0.5))
+        _tickers(env, log)
         wake_after(env, 3.0).callbacks.append(lambda _e: log.append((env.now, "wake")))
         ev = env.event()
         env.timeout(2.0).callbacks.append(lambda _e: ev.succeed())
@@ -140,13 +145,7 @@ def test_side_queue_merges_in_simpys_order():
     from sim.model.engine import Wake, drop_pending, run_until, side_queue
 
     def model(env: simpy.Environment, log: list, on_side: bool) -> None:
-        def ticker(name, gap):
-            while True:
-                yield env.timeout(gap)
-                log.append((env.now, name))
-
-        env.process(ticker("a", 1.0))
-        env.process(ticker("b", 0.5))
+        _tickers(env, log)
         queue = side_queue(env) if on_side else env._queue
         for k, at in enumerate((0.5, 1.0, 1.0, 2.25, 3.0)):  # ties with the tickers
             wake = Wake()
