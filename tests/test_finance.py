@@ -267,6 +267,20 @@ def test_finance_codes_are_checked_with_file_key_and_suggestion(write_yaml):
         assert needle in text, text
 
 
+def test_bad_cost_pressure_names_file_key_value_and_what_is_allowed(write_yaml):
+    from sim.config import ConfigError, load_scenario
+
+    path = write_yaml({"extends": str(TINY), "name": "bad",
+                       "finance": {"cost_pressure": {"national_sd": -0.1, "local_sd": 0.1}}})
+    with pytest.raises(ConfigError) as error:
+        load_scenario(path)
+    text = str(error.value)
+    for needle in ("scenario.yaml", "finance.cost_pressure.national_sd", "-0.1",
+                   "greater than or equal to 0", "finance.cost_pressure.local_sd",
+                   "did you mean 'local_sd_at_1m'"):
+        assert needle in text, text
+
+
 def test_paired_difference_of_a_proportion_stays_within_minus_1_and_1():
     """Overspent in 1 of 3 replications against never: the t-interval of the differences
     (0, 0, 1) reaches 1.77; a difference of two probabilities cannot exceed 1."""
