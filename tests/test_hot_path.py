@@ -43,9 +43,10 @@ def test_events_per_specialised_patient(england):
 def test_finished_patients_are_freed_without_the_cyclic_gc(england, monkeypatch, drop):
     """Every patient whose pathway ended is freed by reference counting alone: a run pauses
     the cyclic collector, so a reference cycle per patient would be a leak. Patients still
-    waiting or in treatment at the horizon are held by the environment (a cycle through the
-    simulation) until the run drops its pending events (`engine.drop_pending`); then they are
-    freed at once too, before the KPIs are computed (peak memory)."""
+    waiting at the horizon are held by the environment (a cycle through the simulation) until
+    the run drops its pending events (`engine.drop_pending`); then they are freed at once too,
+    before the KPIs are computed (peak memory). A patient in treatment whom no escalation
+    follows is freed at the start of the treatment."""
     refs: dict[int, weakref.ref] = {}
     original = Simulation._patient
 
@@ -69,7 +70,14 @@ def test_finished_patients_are_freed_without_the_cyclic_gc(england, monkeypatch,
         assert len(finished) > 500 and pending  # 979 measured
         assert all(refs[pid]() is None for pid in finished)
         alive = [refs[pid]() is not None for pid in pending]
-        assert not any(alive) if drop else all(alive)
+        # a patient in treatment with no escalation to follow finished its generator at the
+        # start (`engine.Discharge` gives the slot back): freed already, dropped or not
+        waiting = [refs[pid]() is not None for pid in pending if np.isnan(rec.start[pid])]
+        in_treatment = [refs[pid]() is not None for pid in pending
+                        if not np.isnan(rec.start[pid]) and not rec.adverse[pid]]
+        assert waiting and in_treatment
+        assert not any(alive) if drop else all(waiting)
+        assert not any(in_treatment)
     finally:
         gc.enable()
 
@@ -181,3 +189,18 @@ def test_inlined_volume_outcome_curve_is_adverse_probability(england):
         outcome = services[p.service[pid]].spec.outcome
         expected = p.u_outcome[pid] < adverse_probability(outcome, float(rec.volume[pid]))
         assert bool(rec.adverse[pid]) == expected
+
+
+def test_patients_in_treatment_at_the_horizon_have_no_discharge_yet(england):
+    """The pathway writes a discharge when the treatment starts (no escalation follows), and
+    the run takes it back for patients still in treatment at the horizon: the records say
+    what happened by then (no discharge, no hand-back, no crossings counted yet)."""
+    res = _run(england, 0.05)
+    rec = res.records
+    in_treatment = np.flatnonzero(~np.isnan(rec.start) & np.isnan(rec.discharge))
+    assert len(in_treatment) > 100
+    assert (rec.crossings[in_treatment] == 0).all() and (rec.handover[in_treatment] == 0).all()
+    done = ~np.isnan(rec.discharge)
+    assert (rec.discharge[done] <= res.horizon + 400).all() and done.sum() > 1000
+    # a discharge written by the horizon follows a treatment that ended by then
+    assert (rec.discharge[done] >= rec.start[done]).all()

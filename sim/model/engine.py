@@ -16,6 +16,9 @@
   the pathway and the referral loop carry its two lines inline).
 * `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
   (in a run, on the side queue: it is due at once).
+* `Discharge` ends a treatment whose pathway is known to its end at the start (no escalation
+  follows): its callback gives the unit its slot back, so the patient's generator has already
+  finished and is not resumed (a third of a patient's generator resumptions).
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -85,6 +88,22 @@ class Grant:
         env = self.env
         heappush(env._queue if queue is None else queue,  # type: ignore[attr-defined]
                  (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
+
+
+class Discharge:
+    """The end of a treatment after which the patient needs nothing more from the model: its
+    only callback is the unit's `release_slot` (the unit's own one-element list, shared by
+    every such event of the unit: `run_until` and SimPy only iterate it). Scheduled exactly as
+    the pathway's `Wake` was (same time, priority and event number). `pid` lets a run
+    forget, at the horizon, the discharge of a patient still in treatment (`Simulation.run`)."""
+
+    __slots__ = ("callbacks", "pid")
+    _ok = True
+    _value = None
+
+    def __init__(self, callbacks: list[Callable[[Discharge], None]], pid: int) -> None:
+        self.callbacks: list[Callable[[Discharge], None]] | None = callbacks
+        self.pid = pid
 
 
 def wake_after(env: simpy.Environment, delay: float) -> Wake:

@@ -21,6 +21,7 @@ from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
     CHUNK,
+    Discharge,
     Resume,
     Wake,
     cyclic_gc_paused,
@@ -153,6 +154,7 @@ class Simulation:
             env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             run_until(env, self.horizon)
+            self._unwrite_future_discharges()
             for unit in self.units:
                 unit.close_stats()
                 unit.drop_waiting()  # the patients still waiting are freed now (memory)
@@ -171,6 +173,17 @@ class Simulation:
             prevented=self.prevented,
             withdrawn=None if self.withdrawals is None else dict(self.withdrawals.withdrawn),
         )
+
+    def _unwrite_future_discharges(self) -> None:
+        """A patient's step-down and discharge are written at the start of a treatment that
+        no escalation follows (`_patient`); for those still in treatment at the horizon, undo
+        that, so the records say what happened by the horizon (no discharge, no hand-back)."""
+        pids = [event.pid for _t, _p, _e, event in self.env._queue  # type: ignore[attr-defined]
+                if type(event) is Discharge]
+        rec = self.records
+        rec.crossings[pids] = 0
+        rec.handover[pids] = 0.0
+        rec.discharge[pids] = np.nan
 
     def _prefill(self) -> None:
         """Start each unit with the patients a stationary system would have in treatment, so
@@ -306,53 +319,61 @@ class Simulation:
         price = self._price
         commissioners.pay_episode(k, tariff if price is None else
                                   price.episode(pid, s, u, k, False, now), now)
+        end = now + (treat + (extra_days if adverse else 0.0))
+        if not (adverse and u_escalate < escalation_share
+                and not net.units[u].national_centre and net.services[s].centres[i]):
+            # no escalation: step-down and discharge are known now (no shared capacity), and
+            # the unit takes its slot back at `end` without resuming this generator
+            hand_back = 0.0
+            if crosses:
+                crossings += 1
+                hand_back = handover_mean * e_handover_out
+            rec.crossings[pid] = crossings
+            rec.handover[pid] = handover + hand_back
+            rec.discharge[pid] = end + hand_back + step_down
+            heappush(queue, (end, NORMAL, next(eid), Discharge(unit.release_slot, pid)))
+            return
         wake = Wake()
-        heappush(queue, (now + (treat + (extra_days if adverse else 0.0)), NORMAL, next(eid),
-                         wake))
+        heappush(queue, (end, NORMAL, next(eid), wake))
         yield wake
         unit.release()
 
         # escalation of an adverse outcome to a national centre (NHSE-commissioned)
-        hand_back_crosses = crosses  # the last specialised stage's commissioner is not the ICS
-        if (adverse and u_escalate < escalation_share
-                and not net.units[u].national_centre and net.services[s].centres[i]):
-            national = NATIONAL_INDEX
-            if k != national:
-                crossings += 1
-                escalation_delay = handover_mean * e_handover_esc
-                handover += escalation_delay
-                if escalation_delay > 0:
-                    wake = Wake()
-                    heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
-                    yield wake
-            _, centre, centre_choice = route(self._centres[s][i],
-                                             net.commissioners[national].rules.w_wait)
-            grant = centre.join(0, referral)
-            if grant is not None:
-                yield grant
-            now = env._now
-            volume = centre.record_start(now)
-            escalation_adverse = u_outcome2 < p_floor + span / (
-                1.0 + (max(volume, 0.0) / v_half) ** k_exp)
-            rec.escalated[pid] = True
-            rec.esc_unit[pid] = centre_choice.unit
-            rec.esc_start[pid] = now
-            rec.esc_adverse[pid] = escalation_adverse
-            commissioners.pay_episode(national, tariff if price is None else
-                                      price.episode(pid, s, centre_choice.unit, national,
-                                                    True, now), now)
-            wake = Wake()
-            heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
-                             NORMAL, next(eid), wake))
-            yield wake
-            centre.release()
-            hand_back_crosses = True
-
-        # step-down to local care and discharge (no shared capacity: computed, not simulated)
-        hand_back = 0.0
-        if hand_back_crosses:
+        national = NATIONAL_INDEX
+        if k != national:
             crossings += 1
-            hand_back = handover_mean * e_handover_out
+            escalation_delay = handover_mean * e_handover_esc
+            handover += escalation_delay
+            if escalation_delay > 0:
+                wake = Wake()
+                heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
+                yield wake
+        _, centre, centre_choice = route(self._centres[s][i],
+                                         net.commissioners[national].rules.w_wait)
+        grant = centre.join(0, referral)
+        if grant is not None:
+            yield grant
+        now = env._now
+        volume = centre.record_start(now)
+        escalation_adverse = u_outcome2 < p_floor + span / (
+            1.0 + (max(volume, 0.0) / v_half) ** k_exp)
+        rec.escalated[pid] = True
+        rec.esc_unit[pid] = centre_choice.unit
+        rec.esc_start[pid] = now
+        rec.esc_adverse[pid] = escalation_adverse
+        commissioners.pay_episode(national, tariff if price is None else
+                                  price.episode(pid, s, centre_choice.unit, national,
+                                                True, now), now)
+        wake = Wake()
+        heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
+                         NORMAL, next(eid), wake))
+        yield wake
+        centre.release()
+
+        # step-down to local care and discharge (no shared capacity: computed, not simulated;
+        # after a national centre the hand-back always crosses to the ICS)
+        crossings += 1
+        hand_back = handover_mean * e_handover_out
         rec.crossings[pid] = crossings
         rec.handover[pid] = handover + hand_back
         rec.discharge[pid] = env._now + hand_back + step_down

@@ -24,7 +24,7 @@ class TreatmentUnit:
     __slots__ = (
         "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
         "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots", "grants",
-        "wait_days",
+        "wait_days", "release_slot",
     )
 
     def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float,
@@ -47,6 +47,8 @@ class TreatmentUnit:
         # `expected_wait_days()`, kept current by every change of the list, `busy` or `slots`
         # (routing reads it for each option it scans: about 11 reads per routed patient)
         self.wait_days = self.expected_wait_days()
+        # the callbacks of an `engine.Discharge` from this unit (shared: never appended to)
+        self.release_slot = [self.release]
 
     # -- waiting list -------------------------------------------------------------------
     def join(self, priority: int, referral_time: float) -> Grant | None:
@@ -78,8 +80,9 @@ class TreatmentUnit:
                           if ahead > 0 else 0.0)
         return grant
 
-    def release(self) -> None:
-        """A patient leaves its slot; the next patient on the list starts if a slot is free."""
+    def release(self, _event: object = None) -> None:
+        """A patient leaves its slot; the next patient on the list starts if a slot is free.
+        (`_event`: called as the callback of an `engine.Discharge` too.)"""
         now = self.env._now  # type: ignore[attr-defined]
         busy, slots = self.busy, self.slots
         dt = now - self._stat_t
