@@ -34,9 +34,10 @@ def _run(scenario, years: float):
 def test_events_per_specialised_patient(england):
     res = _run(england, 0.1)
     specialised = int((~res.patients.local).sum())
-    # decision wake-up, treatment end, and a hand-over or grant for some: well under the six
-    # a simpy.Process per patient with an assessment timeout used
-    assert 2.0 < res.events / specialised < 3.2  # 2.87 measured; the old design: ~5.9
+    # treatment end, and a hand-over or grant for some (the decision is an arrival of
+    # `engine.start_arrivals`, no event): well under the six a simpy.Process per patient
+    # with an assessment timeout used
+    assert 1.0 < res.events / specialised < 2.0  # 1.52 measured; 2.87 with a decision event
 
 
 @pytest.mark.parametrize("drop", [False, True])
@@ -204,3 +205,42 @@ def test_patients_in_treatment_at_the_horizon_have_no_discharge_yet(england):
     assert (rec.discharge[done] <= res.horizon + 400).all() and done.sum() > 1000
     # a discharge written by the horizon follows a treatment that ended by then
     assert (rec.discharge[done] >= rec.start[done]).all()
+
+
+def test_arrivals_go_in_by_time_as_timeouts_would():
+    """`engine.start_arrivals`: arrivals are carried out where a process timing out to each
+    arrival's time would carry them out (times that tie with no event), those due at the
+    start at once, and one at or after `until` waits for the next run."""
+    import simpy
+
+    from sim.model.engine import run_until, start_arrivals
+
+    times = [0.0, 0.0, 0.3, 1.7, 2.2, 2.2, 5.2]
+
+    def by_process(env, log):
+        def arrivals():
+            for k, t in enumerate(times):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                log.append((env.now, f"p{k}"))
+        _tickers(env, log)
+        env.process(arrivals())
+
+    def by_stream(env, log):
+        def arrivals():
+            for k, t in enumerate(times):
+                yield t
+                log.append((env.now, f"p{k}"))
+        start_arrivals(env, arrivals())
+        _tickers(env, log)
+
+    logs = []
+    for model in (by_process, by_stream):
+        env, log = simpy.Environment(), []
+        model(env, log)
+        run_until(env, 4.0)
+        first = list(log)
+        run_until(env, 6.0)
+        logs.append((first, log, env.now))
+    assert logs[0] == logs[1]
+    assert (5.2, "p6") not in logs[1][0] and (5.2, "p6") in logs[1][1]

@@ -8,17 +8,23 @@
 * `run_until` is `env.run(until)` with `Environment.step` inlined into one loop: the same
   events in the same order (the stop event is scheduled exactly as SimPy schedules it), without
   a method call and its attribute look-ups per event. It merges a second, small queue (the
-  referral stream's next decision and the units' grants) with SimPy's, keeping those
-  always-early events out of a heap of thousands of pending treatment ends.
+  units' grants) with SimPy's, keeping those always-early events out of a heap of thousands
+  of pending treatment ends.
+* `start_arrivals` hands `run_until` a stream of arrivals in time order (the patients' access
+  decisions): a generator that yields the next arrival's time and, when resumed at that time,
+  starts it. No event is scheduled for an arrival (it was one of every patient's three): the
+  loop compares the next arrival's time with the head of the queues, and an arrival goes
+  before any event at a later time (after any at the same time, a tie of measure zero).
 * `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
   `simpy.Timeout` (same time, priority and event number, so the same order), without the
-  constructor, delay check and `schedule` call of one (two of every patient's three events;
-  the pathway and the referral loop carry its two lines inline).
+  constructor, delay check and `schedule` call of one (the hand-over waits and the
+  treatment ends an escalation follows; the pathway carries its two lines inline).
 * `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
   (in a run, on the side queue: it is due at once).
 * `Discharge` ends a treatment whose pathway is known to its end at the start (no escalation
   follows): its callback gives the unit its slot back, so the patient's generator has already
-  finished and is not resumed (a third of a patient's generator resumptions).
+  finished and is not resumed. With the arrivals, a specialised patient costs about 1.5
+  events (a treatment end, and a grant or a hand-over wait for some) where it cost 2.9.
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -26,9 +32,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
+from math import inf
 
 import simpy
 from simpy.events import NORMAL, URGENT, EventPriority
@@ -126,7 +133,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     with `step` inlined. A failed event that nobody defused raises, as in SimPy.
 
     The environment's `side_queue` is merged with SimPy's queue in key order, so the events
-    and their order are those of one queue."""
+    and their order are those of one queue; the arrivals of `start_arrivals` go in by time."""
     at = float(until)
     if at <= env.now:
         raise ValueError(f"until ({at}) must be greater than the current simulation time")
@@ -136,23 +143,41 @@ def run_until(env: simpy.Environment, until: float) -> None:
     env.schedule(stop, URGENT, at - env.now)
     queue = env._queue  # type: ignore[attr-defined]
     side = side_queue(env)
-    while True:
-        # keys are unique (event numbers), so `<` never compares two events
-        if side and side[0] < queue[0]:  # SimPy's queue is never empty: `stop` is on it
-            now, _, _, event = heappop(side)
-        else:
-            now, _, _, event = heappop(queue)
-        env._now = now  # type: ignore[attr-defined]
-        if event is stop:  # SimPy puts its stop event back on the queue (an event number)
-            env.schedule(stop, EventPriority(-1))
-            return
-        callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks:
-            callback(event)
-        if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+    arrivals = getattr(env, "_arrivals", None)  # [generator, next arrival's time] or None
+    stream, arrival = (arrivals[0], arrivals[1]) if arrivals else (None, inf)
+    try:
+        while True:
+            # keys are unique (event numbers), so `<` never compares two events
+            source = side if side and side[0] < queue[0] else queue  # `stop` is on `queue`
+            if arrival < source[0][0]:  # strictly before the next event (and `until`)
+                env._now = arrival  # type: ignore[attr-defined]
+                arrival = next(stream, inf)  # type: ignore[call-overload]
+                continue
+            now, _, _, event = heappop(source)
+            env._now = now  # type: ignore[attr-defined]
+            if event is stop:  # SimPy puts its stop event back on the queue (an event number)
+                env.schedule(stop, EventPriority(-1))
+                return
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+    finally:
+        if arrivals:
+            arrivals[1] = arrival
+
+
+def start_arrivals(env: simpy.Environment, stream: Generator[float, None, None]) -> None:
+    """Give `run_until` a stream of arrivals: `stream` yields each arrival's time (never
+    decreasing) and is resumed at that time to carry it out. Arrivals due now are carried out
+    at once, here (the waiting lists at t = 0, before any process starts)."""
+    arrival = next(stream, inf)
+    while arrival <= env.now:
+        arrival = next(stream, inf)
+    env._arrivals = [stream, arrival]  # type: ignore[attr-defined]
 
 
 def side_queue(env: simpy.Environment) -> list:
@@ -181,6 +206,7 @@ def drop_pending(env: simpy.Environment) -> None:
         for _time, _priority, _eid, event in queue:
             event.callbacks = None
         queue.clear()
+    env._arrivals = None  # type: ignore[attr-defined]  # the stream's frame holds its patients
 
 
 @contextmanager

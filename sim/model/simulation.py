@@ -27,9 +27,9 @@ from sim.model.engine import (
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
-    launch,
     run_until,
     side_queue,
+    start_arrivals,
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
@@ -125,7 +125,6 @@ class Simulation:
         self._access = memoryview(self.commissioners.access)
         self._late_until = memoryview(self.commissioners.late_until)
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
-        self._side = side_queue(self.env)  # the referral stream's next decision
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
         # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days, the escalation
         # share and the tariff
@@ -138,7 +137,7 @@ class Simulation:
         env = self.env
         if self.scenario.pathway.prefill:
             self._prefill()
-        launch(self._referrals())  # no Process: its wake-ups are fresh events
+        start_arrivals(env, self._referrals())  # no Process, no event per decision
         groups = self.groups
         self.commissioners.start(None if groups is None else
                                  (groups.begin, groups.end,
@@ -210,7 +209,6 @@ class Simulation:
         state, so no event is spent on it: patients managed locally are recorded at once, and
         the others start at their decision time (referral + assessment).
         """
-        env = self.env
         p, rec = self.patients, self.records
         decide_at = np.where(p.backlog, 0.0, p.referral + p.assess)
         local = p.local
@@ -221,7 +219,6 @@ class Simulation:
         decide = decide_at[patients]
         del decide_at, local, specialised  # this frame lives all run: 24 B per patient
         patient = self._patient
-        side, eid = self._side, self._eid
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
             last = first + CHUNK
@@ -232,11 +229,7 @@ class Simulation:
             rows = zip(*[c[chunk].tolist() for c in columns], strict=True)
             for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
                                    strict=True):
-                if t > env._now:
-                    # `engine.wake_after(env, t - env.now)` on the side queue (`run_until`)
-                    wake = Wake()
-                    heappush(side, (env._now + (t - env._now), NORMAL, next(eid), wake))
-                    yield wake
+                yield t  # `run_until` resumes the stream at `t` (`engine.start_arrivals`)
                 Resume(patient(pid, row).send)(None)  # `engine.launch`, inlined
 
     # -- the pathway of one patient ----------------------------------------------------------
