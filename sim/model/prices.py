@@ -74,38 +74,37 @@ class Pricing:
     cost_factor: np.ndarray  # per patient, first treatment
     cost_factor2: np.ndarray  # per patient, escalation
     national_discount: float
-    # cost pressure: factors per (financial year, ICS) as Python lists (read per episode),
-    # each patient's ICS and the end of the warm-up; None: no cost pressure
+    # cost pressure: factors per (financial year, ICS), each patient's ICS and the end of
+    # the warm-up; None: no cost pressure
     pressure: list[list[float]] | None = None
     patient_ics: np.ndarray | None = None
     warmup: float = 0.0
 
     def __post_init__(self) -> None:
-        # what `episode` reads per episode, as Python lists and memoryviews of the same
-        # doubles (a numpy scalar read costs about 100 ns; the products are the same floats)
-        set_ = object.__setattr__
-        set_(self, "_tariff", [float(x) for x in self.tariff])
-        set_(self, "_unit_factor", [float(x) for x in self.unit_factor])
-        set_(self, "_factor", memoryview(np.ascontiguousarray(self.cost_factor, dtype=float)))
-        set_(self, "_factor2", memoryview(np.ascontiguousarray(self.cost_factor2, dtype=float)))
-        set_(self, "_ics", None if self.patient_ics is None else
-             memoryview(np.ascontiguousarray(self.patient_ics, dtype=np.int64)))
-        set_(self, "_keep", 1.0 - self.national_discount)
+        object.__setattr__(self, "_pressure", None if self.pressure is None
+                           else np.asarray(self.pressure, dtype=float))
 
-    def episode(self, pid: int, service: int, unit: int, payer: int, escalation: bool,
-                now: float = 0.0) -> float:
-        price = (self._tariff[service] * self._unit_factor[unit]
-                 * (self._factor2 if escalation else self._factor)[pid])
-        pressure = self.pressure
+    def episodes_at(self, pid: np.ndarray, service: np.ndarray, unit: np.ndarray,
+                    payer: np.ndarray, escalation: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """What commissioners pay for these episodes, started on `start` days: the price of
+        `episodes` times the cost pressure of the financial year for the patient's ICS (the
+        episode ledger's settlement: `sim.model.ledger`). Element by element the same
+        products, in the same order, as a price computed one episode at a time."""
+        factor = np.where(escalation, self.cost_factor2[pid], self.cost_factor[pid])
+        price = self.tariff[service] * self.unit_factor[unit] * factor
+        pressure = self._pressure  # type: ignore[attr-defined]
         if pressure is not None:
-            year = int((now - self.warmup) // 365.0) if now > self.warmup else 0
-            price *= pressure[min(year, len(pressure) - 1)][self._ics[pid]]
-        return price * self._keep if payer == NATIONAL_PAYER else price
+            assert self.patient_ics is not None
+            year = np.where(start > self.warmup, np.floor_divide(start - self.warmup, 365.0),
+                            0.0).astype(np.int64)
+            price = price * pressure[np.minimum(year, len(pressure) - 1),
+                                     self.patient_ics[pid]]
+        return np.where(payer == NATIONAL_PAYER, price * (1.0 - self.national_discount), price)
 
     def episodes(self, pid: np.ndarray, service: np.ndarray, unit: np.ndarray,
                  payer: np.ndarray, escalation: bool) -> np.ndarray:
-        """`episode` for many patients at once, before cost pressure (provider accounts, after
-        the run: cost pressure is more costly care, whose income and cost match)."""
+        """The price of these episodes before cost pressure (provider accounts, after the run:
+        cost pressure is more costly care, whose income and cost match)."""
         factor = (self.cost_factor2 if escalation else self.cost_factor)[pid]
         price = self.tariff[service] * self.unit_factor[unit] * factor
         return np.where(payer == NATIONAL_PAYER, price * (1.0 - self.national_discount), price)

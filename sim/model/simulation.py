@@ -33,6 +33,7 @@ from sim.model.engine import (
 )
 from sim.model.finance import set_up
 from sim.model.groups import group_activity
+from sim.model.ledger import EpisodeLedger
 from sim.model.network import Network, build_network
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
@@ -106,6 +107,11 @@ class Simulation:
         self.finance = set_up(scenario, net, self.patients, self.groups, self.commissioners,
                               self.seed, replication, self.horizon, stream_salt)
         self._price = self.finance.pricing
+        # episodes are noted as they start and paid in blocks (`ledger`)
+        self.commissioners.ledger = ledger = EpisodeLedger(
+            self.records, self.patients.service,
+            np.array([sn.spec.tariff_gbp for sn in net.services]), self._price)
+        self._note_episode, self._note_payer = ledger.note_episode, ledger.note_payer
         derogate(self.commissioners, scenario.mechanisms.standards, self.seed, replication,
                  stream_salt)  # no-op unless switched on
         self.withdrawals: Withdrawals | None = None
@@ -126,10 +132,10 @@ class Simulation:
         self._late_until = memoryview(self.commissioners.late_until)
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
-        # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days, the escalation
-        # share and the tariff
+        # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days and the escalation
+        # share
         self._curves = [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
-                         o.escalation_share, sn.spec.tariff_gbp)
+                         o.escalation_share)
                         for sn in net.services for o in (sn.spec.outcome,)]
 
     # -- the run ---------------------------------------------------------------------------
@@ -154,6 +160,7 @@ class Simulation:
         with cyclic_gc_paused():
             run_until(env, self.horizon)
             self._unwrite_future_discharges()
+            self.commissioners.settle()
             for unit in self.units:
                 unit.close_stats()
                 unit.drop_waiting()  # the patients still waiting are freed now (memory)
@@ -249,9 +256,8 @@ class Simulation:
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
         env, rec, net = self.env, self._rec, self.network
         queue, eid = self._queue, self._eid
-        p_floor, span, v_half, k_exp, extra_days, escalation_share, tariff = self._curves[s]
+        p_floor, span, v_half, k_exp, extra_days, escalation_share = self._curves[s]
         handover_mean = self._handover_mean
-        commissioners = self.commissioners
 
         # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
@@ -309,9 +315,8 @@ class Simulation:
         # paid by whoever commissions the pair now: budgets and contracts move together at a
         # change of commissioner, so a patient accepted before it is paid for after it
         k = self._commissioner[s][i]
-        price = self._price
-        commissioners.pay_episode(k, tariff if price is None else
-                                  price.episode(pid, s, u, k, False, now), now)
+        self._note_episode(pid)  # `ledger`: priced and paid at the next settlement
+        self._note_payer(k)
         end = now + (treat + (extra_days if adverse else 0.0))
         if not (adverse and u_escalate < escalation_share
                 and not net.units[u].national_centre and net.services[s].centres[i]):
@@ -354,9 +359,8 @@ class Simulation:
         rec.esc_unit[pid] = centre_choice.unit
         rec.esc_start[pid] = now
         rec.esc_adverse[pid] = escalation_adverse
-        commissioners.pay_episode(national, tariff if price is None else
-                                  price.episode(pid, s, centre_choice.unit, national,
-                                                True, now), now)
+        self._note_episode(~pid)  # an escalation episode
+        self._note_payer(national)
         wake = Wake()
         heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
                          NORMAL, next(eid), wake))
