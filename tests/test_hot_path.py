@@ -244,3 +244,44 @@ def test_arrivals_go_in_by_time_as_timeouts_would():
         logs.append((first, log, env.now))
     assert logs[0] == logs[1]
     assert (5.2, "p6") not in logs[1][0] and (5.2, "p6") in logs[1][1]
+
+
+def test_later_buckets_go_in_in_simpys_order():
+    """Entries kept in `engine.Later` (buckets of a quarter-day, off the heap) are processed
+    exactly where they would be on SimPy's own queue: ties with other events, entries in the
+    same bucket, at a bucket's first instant, and one at `until` left for the next run."""
+    from heapq import heappush
+
+    import simpy
+    from simpy.events import NORMAL
+
+    from sim.model.engine import Wake, drop_pending, later, run_until
+
+    at_times = (0.5, 1.0, 1.0, 1.1, 2.25, 2.3, 3.0, 7.75)
+
+    def model(env: simpy.Environment, log: list, in_later: bool) -> None:
+        _tickers(env, log)
+        for k, at in enumerate(at_times):  # ties with the tickers and bucket edges
+            wake = Wake()
+            wake.callbacks.append(lambda _e, k=k: log.append((env.now, f"w{k}")))
+            entry = (at, NORMAL, next(env._eid), wake)
+            if in_later and at >= later(env).limit:
+                later(env).push(entry)
+            else:
+                heappush(env._queue, entry)
+
+    logs = []
+    for in_later in (False, True):
+        env, log = simpy.Environment(), []
+        model(env, log, in_later)
+        run_until(env, 3.0)
+        first = list(log)
+        run_until(env, 8.0)
+        logs.append((first, log, env.now))
+    assert logs[0] == logs[1]
+    assert (3.0, "w6") not in logs[1][0] and (7.75, "w7") in logs[1][1]
+    env = simpy.Environment()
+    model(env, [], True)
+    assert later(env).buckets
+    drop_pending(env)
+    assert not later(env).buckets and not later(env).keys and not env._queue

@@ -25,6 +25,11 @@
   follows): its callback gives the unit its slot back, so the patient's generator has already
   finished and is not resumed. With the arrivals, a specialised patient costs about 1.5
   events (a treatment end, and a grant or a hand-over wait for some) where it cost 2.9.
+* `Later` keeps the events due after the current quarter-day (treatment ends, mostly) in
+  buckets of a quarter-day, off SimPy's heap: `run_until` moves a bucket onto the heap when
+  the clock reaches it. A heap pop costs log(n) tuple comparisons, most of them cache misses
+  once the heap holds every pending treatment end (2.3 us at 100,000 pending against 0.9 at
+  12,600 and 0.4 at 100, measured): without it a patient cost 27 % more at 8x demand.
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -113,6 +118,61 @@ class Discharge:
         self.pid = pid
 
 
+class Later:
+    """Events due at or after `limit`, in buckets of `WIDTH` days (an append each), which
+    `run_until` moves onto SimPy's heap as the clock reaches them; everything due before
+    `limit` is on the heap. The order is SimPy's: an entry keeps its (time, priority, event
+    number) key, and a bucket is on the heap before any event at or after its start is
+    processed. `WIDTH` is a power of two, so a bucket's bounds are exact doubles."""
+
+    WIDTH = 0.25
+
+    __slots__ = ("limit", "buckets", "keys")
+
+    def __init__(self) -> None:
+        self.limit = self.WIDTH  # the end of the current bucket
+        self.buckets: dict[int, list[tuple]] = {}
+        self.keys: list[int] = []  # a heap of the bucket numbers in `buckets`
+
+    def push(self, entry: tuple) -> None:
+        """Schedule a (time, priority, event number, event) entry due at or after `limit`
+        (the pathway carries these lines inline)."""
+        key = int(entry[0] // self.WIDTH)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            self.buckets[key] = [entry]
+            heappush(self.keys, key)
+        else:
+            bucket.append(entry)
+
+    def release_until(self, now: float, queue: list) -> float:
+        """Move every bucket that starts at or before `now` onto `queue`; the new limit."""
+        current = int(now // self.WIDTH)
+        self.limit = limit = (current + 1) * self.WIDTH
+        keys, buckets = self.keys, self.buckets
+        while keys and keys[0] <= current:
+            for entry in buckets.pop(heappop(keys)):
+                heappush(queue, entry)
+        return limit
+
+    def entries(self) -> Iterator[tuple]:
+        for bucket in self.buckets.values():
+            yield from bucket
+
+    def clear(self) -> None:
+        self.buckets.clear()
+        self.keys.clear()
+
+
+def later(env: simpy.Environment) -> Later:
+    """The environment's `Later` (made on first use)."""
+    try:
+        return env._later  # type: ignore[attr-defined]
+    except AttributeError:
+        env._later = found = Later()  # type: ignore[attr-defined]
+        return found
+
+
 def wake_after(env: simpy.Environment, delay: float) -> Wake:
     """`env.timeout(delay)` for the pathway, on SimPy's own queue and event counter (delays
     are never negative here: durations and differences of sorted times)."""
@@ -133,7 +193,8 @@ def run_until(env: simpy.Environment, until: float) -> None:
     with `step` inlined. A failed event that nobody defused raises, as in SimPy.
 
     The environment's `side_queue` is merged with SimPy's queue in key order, so the events
-    and their order are those of one queue; the arrivals of `start_arrivals` go in by time."""
+    and their order are those of one queue; `later` buckets go onto the queue as the clock
+    reaches them; the arrivals of `start_arrivals` go in by time."""
     at = float(until)
     if at <= env.now:
         raise ValueError(f"until ({at}) must be greater than the current simulation time")
@@ -145,11 +206,17 @@ def run_until(env: simpy.Environment, until: float) -> None:
     side = side_queue(env)
     arrivals = getattr(env, "_arrivals", None)  # [generator, next arrival's time] or None
     stream, arrival = (arrivals[0], arrivals[1]) if arrivals else (None, inf)
+    far = later(env)
+    limit = far.limit
     try:
         while True:
             # keys are unique (event numbers), so `<` never compares two events
             source = side if side and side[0] < queue[0] else queue  # `stop` is on `queue`
-            if arrival < source[0][0]:  # strictly before the next event (and `until`)
+            head = source[0][0]
+            if head >= limit:  # the clock reaches the next bucket: its events go on the heap
+                limit = far.release_until(head, queue)
+                continue
+            if arrival < head:  # strictly before the next event (and `until`)
                 env._now = arrival  # type: ignore[attr-defined]
                 arrival = next(stream, inf)  # type: ignore[call-overload]
                 continue
@@ -202,10 +269,12 @@ def drop_pending(env: simpy.Environment) -> None:
     thousands at 8x demand) would stay in memory until the next cyclic collection, on top of
     the KPI tables computed next. Callbacks are cut too: a patient's frame holds the grant it
     waits for, whose callback resumes it (a cycle of its own)."""
-    for queue in (env._queue, side_queue(env)):  # type: ignore[attr-defined]
+    far = later(env)
+    for queue in (env._queue, side_queue(env), list(far.entries())):  # type: ignore
         for _time, _priority, _eid, event in queue:
             event.callbacks = None
         queue.clear()
+    far.clear()
     env._arrivals = None  # type: ignore[attr-defined]  # the stream's frame holds its patients
 
 

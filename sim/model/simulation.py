@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from heapq import heappush
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -27,6 +28,7 @@ from sim.model.engine import (
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
+    later,
     run_until,
     side_queue,
     start_arrivals,
@@ -131,6 +133,7 @@ class Simulation:
         self._access = memoryview(self.commissioners.access)
         self._late_until = memoryview(self.commissioners.late_until)
         self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
+        self._later = later(self.env)  # treatment ends due after the current quarter-day
         # per service: the volume-outcome curve's terms as `adverse_probability` computes them
         # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days and the escalation
         # share
@@ -184,8 +187,9 @@ class Simulation:
         """A patient's step-down and discharge are written at the start of a treatment that
         no escalation follows (`_patient`); for those still in treatment at the horizon, undo
         that, so the records say what happened by the horizon (no discharge, no hand-back)."""
-        pids = [event.pid for _t, _p, _e, event in self.env._queue  # type: ignore[attr-defined]
-                if type(event) is Discharge]
+        pending = chain(self.env._queue, self._later.entries())  # type: ignore[attr-defined]
+        pids = [event.pid for _t, _p, _e, event in pending
+                if type(event) is Discharge and event.pid >= 0]
         rec = self.records
         rec.crossings[pids] = 0
         rec.handover[pids] = 0.0
@@ -198,11 +202,15 @@ class Simulation:
             sn = self.network.services[spec.service]
             rng = stream(self.seed, self.replication, "prefill", spec.key + self.salt)
             n = min(int(rng.poisson(spec.expected_busy)), unit.slots)
-            for remaining in residual(sn.spec.treatment_days, rng, n):
+            for remaining in residual(sn.spec.treatment_days, rng, n).tolist():
                 unit.occupy()
-                self.env.timeout(float(remaining)).callbacks.append(
-                    lambda _event, unit=unit: unit.release()
-                )
+                # as `env.timeout(remaining)` with `unit.release` as its callback (the same
+                # key); in `Later`, as they mostly end beyond the current quarter-day
+                entry = (remaining, NORMAL, next(self._eid), Discharge(unit.release_slot, -1))
+                if remaining < self._later.limit:
+                    heappush(self._queue, entry)
+                else:
+                    self._later.push(entry)
 
     def _end_of_warmup(self):
         yield self.env.timeout(self.warmup)
@@ -255,7 +263,7 @@ class Simulation:
          backlog, emergency) = numbers
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
         env, rec, net = self.env, self._rec, self.network
-        queue, eid = self._queue, self._eid
+        queue, eid, later = self._queue, self._eid, self._later
         p_floor, span, v_half, k_exp, extra_days, escalation_share = self._curves[s]
         handover_mean = self._handover_mean
 
@@ -329,7 +337,11 @@ class Simulation:
             rec.crossings[pid] = crossings
             rec.handover[pid] = handover + hand_back
             rec.discharge[pid] = end + hand_back + step_down
-            heappush(queue, (end, NORMAL, next(eid), Discharge(unit.release_slot, pid)))
+            entry = (end, NORMAL, next(eid), Discharge(unit.release_slot, pid))
+            if end < later.limit:
+                heappush(queue, entry)
+            else:  # `engine.Later`: in a bucket, off the heap until the clock gets near
+                later.push(entry)
             return
         wake = Wake()
         heappush(queue, (end, NORMAL, next(eid), wake))
