@@ -113,33 +113,32 @@ class Simulation:
         self.commissioners.ledger = ledger = EpisodeLedger(
             self.records, self.patients.service,
             np.array([sn.spec.tariff_gbp for sn in net.services]), self._price)
-        self._note_episode, self._note_payer = ledger.note_episode, ledger.note_payer
         derogate(self.commissioners, scenario.mechanisms.standards, self.seed, replication,
                  stream_salt)  # no-op unless switched on
         self.withdrawals: Withdrawals | None = None
-        # hot-path look-ups as Python lists (numpy scalar indexing costs ~100 ns a time)
-        self._handover_mean = scenario.pathway.handover_delay_days
-        self._commissioner = self.transitions.commissioner
-        self._crosses = self.transitions.crosses
-        self._routes = self.transitions.routes  # per service, per ICS (`routing.Routes`)
         # escalation to a national centre: fixed lists (withdrawal never takes a centre)
         self._centres = [[routes(o, self.units).options for o in sn.centres]
                          for sn in net.services]
-        self._disrupted_until = self.transitions.disrupted_until
         self._disruption_days = scenario.commissioning.transition.disruption_days
-        self._nearest = [sn.nearest.tolist() for sn in net.services]
-        self._rec = self.records.writer()  # memoryviews of the columns, for scalar writes
-        # commissioners' access rates and late-contract ends, read as doubles (changed in place)
-        self._access = memoryview(self.commissioners.access)
-        self._late_until = memoryview(self.commissioners.late_until)
-        self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
-        self._later = later(self.env)  # treatment ends due after the current quarter-day
-        # per service: the volume-outcome curve's terms as `adverse_probability` computes them
-        # (p_floor, p_ceiling - p_floor, v_half, k), the adverse extra days and the escalation
-        # share
-        self._curves = [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
-                         o.escalation_share)
-                        for sn in net.services for o in (sn.spec.outcome,)]
+        # what `_patient` reads, unpacked from one tuple at the decision (one attribute look-up
+        # instead of 16): Python lists and memoryviews, as a numpy scalar read costs ~100 ns;
+        # the lists are the objects that transitions and withdrawals change in place
+        self._hot = (
+            self.env, self.records.writer(), net,
+            self.env._queue, self.env._eid,  # type: ignore[attr-defined]
+            later(self.env),  # treatment ends due after the current quarter-day
+            # per service: the volume-outcome curve's terms as `adverse_probability` computes
+            # them (p_floor, p_ceiling - p_floor, v_half, k), adverse extra days, escalation share
+            [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
+              o.escalation_share) for sn in net.services for o in (sn.spec.outcome,)],
+            scenario.pathway.handover_delay_days,
+            self.transitions.commissioner, self.transitions.crosses,
+            self.transitions.routes,  # per service, per ICS (`routing.Routes`)
+            # commissioners' access rates and late-contract ends (changed in place)
+            memoryview(self.commissioners.access), memoryview(self.commissioners.late_until),
+            self.transitions.disrupted_until,
+            ledger.note_episode, ledger.note_payer,
+        )
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -162,7 +161,7 @@ class Simulation:
             env.process(self.withdrawals.process())
         with cyclic_gc_paused():
             run_until(env, self.horizon)
-            self._unwrite_future_discharges()
+            self._finish_records()
             self.commissioners.settle()
             for unit in self.units:
                 unit.close_stats()
@@ -183,21 +182,27 @@ class Simulation:
             withdrawn=None if self.withdrawals is None else dict(self.withdrawals.withdrawn),
         )
 
-    def _unwrite_future_discharges(self) -> None:
+    def _finish_records(self) -> None:
         """A patient's step-down and discharge are written at the start of a treatment that
         no escalation follows (`_patient`); for those still in treatment at the horizon, undo
-        that, so the records say what happened by the horizon (no discharge, no hand-back)."""
-        pending = chain(self.env._queue, self._later.entries())  # type: ignore[attr-defined]
+        that, so the records say what happened by the horizon (no discharge, no hand-back).
+        And whether each treated patient was treated away from their nearest unit, written
+        here for all at once rather than by the pathway for each."""
+        pending = chain(self.env._queue, later(self.env).entries())  # type: ignore[attr-defined]
         pids = [event.pid for _t, _p, _e, event in pending
                 if type(event) is Discharge and event.pid >= 0]
-        rec = self.records
+        rec, p = self.records, self.patients
         rec.crossings[pids] = 0
         rec.handover[pids] = 0.0
         rec.discharge[pids] = np.nan
+        treated = np.flatnonzero(rec.unit >= 0)
+        nearest = np.array([sn.nearest for sn in self.network.services])  # (service, ICS)
+        rec.displaced[treated] = rec.unit[treated] != nearest[p.service[treated], p.ics[treated]]
 
     def _prefill(self) -> None:
         """Start each unit with the patients a stationary system would have in treatment, so
         long-stay services (secure care, dialysis) need no years-long warm-up."""
+        env, far = self.env, later(self.env)
         for spec, unit in zip(self.network.units, self.units, strict=True):
             sn = self.network.services[spec.service]
             rng = stream(self.seed, self.replication, "prefill", spec.key + self.salt)
@@ -206,11 +211,11 @@ class Simulation:
                 unit.occupy()
                 # as `env.timeout(remaining)` with `unit.release` as its callback (the same
                 # key); in `Later`, as they mostly end beyond the current quarter-day
-                entry = (remaining, NORMAL, next(self._eid), Discharge(unit.release_slot, -1))
-                if remaining < self._later.limit:
-                    heappush(self._queue, entry)
+                entry = (remaining, NORMAL, next(env._eid), Discharge(unit.release_slot, -1))
+                if remaining < far.limit:
+                    heappush(env._queue, entry)  # type: ignore[attr-defined]
                 else:
-                    self._later.push(entry)
+                    far.push(entry)
 
     def _end_of_warmup(self):
         yield self.env.timeout(self.warmup)
@@ -232,7 +237,11 @@ class Simulation:
         specialised = np.flatnonzero(~local)
         patients = specialised[np.argsort(decide_at[specialised], kind="stable")]
         decide = decide_at[patients]
-        del decide_at, local, specialised  # this frame lives all run: 24 B per patient
+        # the decision day of every patient decided before the horizon (the pathway's first
+        # day), written here at once
+        before = decide < self.horizon
+        rec.decision[patients[before]] = decide[before]
+        del decide_at, local, specialised, before  # this frame lives all run: 24 B a patient
         patient = self._patient
         columns = [getattr(p, name) for name in PatientRow._fields]
         for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
@@ -262,43 +271,41 @@ class Simulation:
          treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
          backlog, emergency) = numbers
         del numbers  # the frame lives while the patient waits: keep one copy of the numbers
-        env, rec, net = self.env, self._rec, self.network
-        queue, eid, later = self._queue, self._eid, self._later
-        p_floor, span, v_half, k_exp, extra_days, escalation_share = self._curves[s]
-        handover_mean = self._handover_mean
+        (env, rec, net, queue, eid, later, curves, handover_mean, commissioner_of, crosses_of,
+         routes_of, access, late_until, disrupted_until, note_episode, note_payer) = self._hot
+        p_floor, span, v_half, k_exp, extra_days, escalation_share = curves[s]
 
         # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
-        k = self._commissioner[s][i]
+        k = commissioner_of[s][i]
         now = env._now
-        rec.commissioner[pid] = k
-        rec.decision[pid] = now
-        crosses = self._crosses[s][i]
+        rec.commissioner[pid] = k  # (the decision day is written by `_referrals`)
+        crosses = crosses_of[s][i]
         crossings, handover = (1 if crosses else 0), 0.0
         if emergency:
             # emergency: always accepted, no approval or hand-over before a bed; a full unit
             # sends the patient on to the next suitable one with a free bed (retrieval)
-            (_, unit, choice), transfers = first_free(self._routes[s][i])
+            (_, unit, choice), transfers = first_free(routes_of[s][i])
             rec.transfers[pid] = transfers
             priority = 0
         else:
             # a patient already on the list was accepted and handed over before t = 0
-            if not backlog and priority == 1 and u_access >= self._access[k]:
+            if not backlog and priority == 1 and u_access >= access[k]:
                 rec.status[pid] = UNMET  # refused: no routing, no hand-over
                 return
             rules = net.commissioners[k].rules
-            _, unit, choice = route(self._routes[s][i].options, rules.w_wait)
+            _, unit, choice = route(routes_of[s][i].options, rules.w_wait)
             if not backlog:
                 # hand-over if the specialised stage has another commissioner; out-of-area
                 # approval; a late contract holds new referrals back
                 if crosses:
                     handover += handover_mean * e_handover_in
-                if now < self._disrupted_until[s][i]:  # a change of commissioner settling
+                if now < disrupted_until[s][i]:  # a change of commissioner settling
                     handover += self._disruption_days
                 if choice.outside:
                     handover += rules.approval_delay_days * e_approval
                 delay = handover
-                if now < self._late_until[k]:
+                if now < late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
                     wake = Wake()  # engine.wake_after
@@ -312,19 +319,18 @@ class Simulation:
             yield grant
         now = env._now
         volume = unit.record_start(now)
-        adverse = u_outcome < p_floor + span / (1.0 + (max(volume, 0.0) / v_half) ** k_exp)
+        adverse = u_outcome < p_floor + span / (1.0 + (volume / v_half) ** k_exp)
         rec.status[pid] = TREATED
         rec.start[pid] = now
         rec.unit[pid] = u
         rec.volume[pid] = volume
         rec.adverse[pid] = adverse
-        rec.km[pid] = choice.km
-        rec.displaced[pid] = u != self._nearest[s][i]
+        rec.km[pid] = choice.km  # (`displaced` is written after the run)
         # paid by whoever commissions the pair now: budgets and contracts move together at a
         # change of commissioner, so a patient accepted before it is paid for after it
-        k = self._commissioner[s][i]
-        self._note_episode(pid)  # `ledger`: priced and paid at the next settlement
-        self._note_payer(k)
+        k = commissioner_of[s][i]
+        note_episode(pid)  # `ledger`: priced and paid at the next settlement
+        note_payer(k)
         end = now + (treat + (extra_days if adverse else 0.0))
         if not (adverse and u_escalate < escalation_share
                 and not net.units[u].national_centre and net.services[s].centres[i]):
@@ -365,14 +371,13 @@ class Simulation:
             yield grant
         now = env._now
         volume = centre.record_start(now)
-        escalation_adverse = u_outcome2 < p_floor + span / (
-            1.0 + (max(volume, 0.0) / v_half) ** k_exp)
+        escalation_adverse = u_outcome2 < p_floor + span / (1.0 + (volume / v_half) ** k_exp)
         rec.escalated[pid] = True
         rec.esc_unit[pid] = centre_choice.unit
         rec.esc_start[pid] = now
         rec.esc_adverse[pid] = escalation_adverse
-        self._note_episode(~pid)  # an escalation episode
-        self._note_payer(national)
+        note_episode(~pid)  # an escalation episode
+        note_payer(national)
         wake = Wake()
         heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
                          NORMAL, next(eid), wake))
