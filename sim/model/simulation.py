@@ -254,7 +254,12 @@ class Simulation:
             for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
                                    strict=True):
                 yield t  # `run_until` resumes the stream at `t` (`engine.start_arrivals`)
-                Resume(patient(pid, row).send)(None)  # `engine.launch`, inlined
+                steps = patient(pid, row)  # `engine.launch`, inlined: a `Resume` only for
+                try:  # a patient who waits (not one refused, or treated without a wait)
+                    steps.send(None).callbacks.append(Resume(steps.send))
+                except StopIteration:
+                    pass
+                steps = None  # this frame holds no patient between arrivals
 
     # -- the pathway of one patient ----------------------------------------------------------
     def _patient(self, pid: int, numbers: tuple[float, ...]) -> Iterator[simpy.Event]:
@@ -274,6 +279,7 @@ class Simulation:
         (env, rec, net, queue, eid, later, curves, handover_mean, commissioner_of, crosses_of,
          routes_of, access, late_until, disrupted_until, note_episode, note_payer) = self._hot
         p_floor, span, v_half, k_exp, extra_days, escalation_share = curves[s]
+        later_buckets, later_width = later.buckets, later.WIDTH
 
         # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
@@ -346,8 +352,14 @@ class Simulation:
             entry = (end, NORMAL, next(eid), Discharge(unit.release_slot, pid))
             if end < later.limit:
                 heappush(queue, entry)
-            else:  # `engine.Later`: in a bucket, off the heap until the clock gets near
-                later.push(entry)
+            else:  # `engine.Later.push`, inlined: in a bucket, off the heap until needed
+                key = int(end // later_width)
+                bucket = later_buckets.get(key)
+                if bucket is None:
+                    later_buckets[key] = [entry]
+                    heappush(later.keys, key)
+                else:
+                    bucket.append(entry)
             return
         wake = Wake()
         heappush(queue, (end, NORMAL, next(eid), wake))
