@@ -233,11 +233,12 @@ def model_run(ref: str, years: float | None, warmup_days: float | None, scale: f
 
 
 def model_run_subprocess(ref: str, years: float | None, warmup_days: float | None,
-                         scale: float = 1.0,
-                         sized: bool = False) -> dict:
-    """`model_run` in a fresh interpreter, adding its peak resident memory (MB)."""
+                         scale: float = 1.0, sized: bool = False,
+                         customers: int = 100_000) -> dict:
+    """`model_run` in a fresh interpreter, adding its peak resident memory (MB) and a bare
+    SimPy reference of `customers` measured in the same process right after it."""
     args = json.dumps({"ref": ref, "years": years, "warmup_days": warmup_days, "scale": scale,
-                       "sized": sized})
+                       "sized": sized, "customers": customers})
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     out = subprocess.run([sys.executable, __file__, "--child", args], check=True,
@@ -252,14 +253,21 @@ def _child(args: str) -> None:
     # ru_maxrss: kilobytes on Linux, bytes on macOS
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     row["peak_rss_mb"] = rss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    # the bare SimPy reference again, in this process right after the model (the faster of
+    # two): the machine's speed drifts by 10-40 % within minutes, so this ratio is the one
+    # least moved by it (the harness's own references run minutes before and after)
+    row["simpy_us_adjacent"] = min(bare_simpy_mmc(spec["customers"]).us_per_customer
+                                   for _ in range(2))
+    row["ratio_to_simpy_adjacent"] = row["us_per_specialised"] / row["simpy_us_adjacent"]
     print(json.dumps(row))
 
 
 def _best_of(repeats: int, ref: str, years: float, warmup_days: float, scale: float,
-             sized: bool = False) -> dict:
+             sized: bool = False, customers: int = 100_000) -> dict:
     """The fastest of `repeats` runs (other load only ever slows a run down), with the largest
     peak memory seen."""
-    rows = [model_run_subprocess(ref, years, warmup_days, scale, sized) for _ in range(repeats)]
+    rows = [model_run_subprocess(ref, years, warmup_days, scale, sized, customers)
+            for _ in range(repeats)]
     best = min(rows, key=lambda row: row["simulate_s"])
     return {**best, "peak_rss_mb": max(row["peak_rss_mb"] for row in rows), "repeats": repeats}
 
@@ -325,14 +333,16 @@ def run_all(quick: bool = False) -> dict:
 
     starts = startup(1 if quick else 3)
     refs_before = references(customers)
-    scenario_rows = [model_run_subprocess(ref, years, warmup) for ref in scenarios]
+    scenario_rows = [model_run_subprocess(ref, years, warmup, customers=customers)
+                     for ref in scenarios]
     # all features on, over the scenario's own horizon (None: its `run:` block)
-    features_row = model_run_subprocess(FEATURES, *((0.02, 10.0) if quick else (None, None)))
-    scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k), sized=True)
-                    for k in scales]
+    features_row = model_run_subprocess(FEATURES, *((0.02, 10.0) if quick else (None, None)),
+                                        customers=customers)
+    scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k), sized=True,
+                             customers=customers) for k in scales]
     # memory: 2x demand over 3 years after the default warm-up (capacity sized to demand)
     memory_row = model_run_subprocess(SCENARIOS[0], *((0.02, 10.0) if quick else (3.0, 365.0)),
-                                      2.0, sized=True)
+                                      2.0, sized=True, customers=customers)
     refs_after = references(customers)
     # the better of two runs of each reference: noise from other load only slows things down
     best = {name: min(refs_before[name], refs_after[name], key=lambda r: r.us_per_customer)
@@ -390,15 +400,16 @@ def format_table(res: dict) -> str:
         lines.append(f"| {name} | {r['customers']} | {r['seconds']:.2f} | "
                      f"{r['us_per_customer']:.1f} | {r['customers_per_s']:,.0f} |")
     lines += ["", "| run | scale | simulated days | patients | specialised | events | wall s "
-              "| simulate s | us/specialised patient | x bare SimPy | x Ciw | patients/s "
-              "| events/s | peak RSS MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-              "---:|---:|---:|---:|"]
+              "| simulate s | us/specialised patient | x bare SimPy | x bare SimPy, same process "
+              "| x Ciw | patients/s | events/s | peak RSS MB |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in res["scenarios"] + [res["features"]] + res["scaling"]:
         lines.append(
             f"| {row['scenario']} | {row['scale']:g}x | {row['simulated_days']:.0f} | "
             f"{row['patients']:,} | {row['specialised']:,} | {row['events']:,} | "
             f"{row['wall_s']:.1f} | {row['simulate_s']:.1f} | {row['us_per_specialised']:.1f} | "
-            f"{row['ratio_to_simpy']:.2f} | {row['ratio_to_ciw']:.2f} | "
+            f"{row['ratio_to_simpy']:.2f} | {row['ratio_to_simpy_adjacent']:.2f} | "
+            f"{row['ratio_to_ciw']:.2f} | "
             f"{row['patients_per_s']:,.0f} | {row['events_per_s']:,.0f} | "
             f"{row['peak_rss_mb']:.0f} |")
     lines += ["", "| start-up (fresh interpreter, best of 3) | wall s |", "|---|---:|"]
@@ -420,7 +431,9 @@ def format_table(res: dict) -> str:
     feat = res["features"]
     lines += ["", f"all features on ({feat['scenario']}, {feat['simulated_days']:.0f} days): "
               f"{feat['us_per_specialised']:.1f} us/specialised patient simulated "
-              f"({feat['ratio_to_simpy']:.2f}x bare SimPy); {feat['us_per_specialised_all']:.1f}"
+              f"({feat['ratio_to_simpy']:.2f}x bare SimPy; "
+              f"{feat['ratio_to_simpy_adjacent']:.2f}x in the same process); "
+              f"{feat['us_per_specialised_all']:.1f}"
               f" with every output ({feat['ratio_to_simpy_all']:.2f}x)"]
     lines += ["", "scaling, time per specialised patient relative to 1x: " + ", ".join(
         f"{row['scale']:g}x {row['ratio_to_1x']:.2f}" for row in res["scaling"])]
