@@ -285,3 +285,23 @@ def test_later_buckets_go_in_in_simpys_order():
     assert later(env).buckets
     drop_pending(env)
     assert not later(env).buckets and not later(env).keys and not env._queue
+
+
+def test_no_cyclic_collection_among_the_patients_of_a_run():
+    """The collector is paused from the first patient on, the waiting lists at t = 0 (started
+    before the first event) included: a collection among tens of thousands of suspended
+    patients is a full pass over every one. At most one, as the result is built after."""
+    scenario = load_scenario("england")  # with its waiting lists at t = 0
+    sim = Simulation(scenario, 0, years=0.02, warmup_days=5.0)
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        sim.run()
+    finally:
+        gc.callbacks.remove(count)
+    assert len(collections) <= 1
