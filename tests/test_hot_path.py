@@ -305,3 +305,19 @@ def test_no_cyclic_collection_among_the_patients_of_a_run():
     finally:
         gc.callbacks.remove(count)
     assert len(collections) <= 1
+
+
+def test_later_moves_one_bucket_at_a_time():
+    """When the next event on the heap is far ahead (a review months away while the heap is
+    momentarily empty), `Later` moves only its first bucket onto the heap, not every bucket
+    up to that event: the heap stays the size of a quarter-day of events."""
+    from sim.model.engine import Later
+
+    later, queue = Later(), []
+    for k, at in enumerate((1.0, 1.1, 2.0, 5.0)):
+        later.push((at, 1, k, None))
+    assert later.release_until(90.0, queue) == 1.25
+    assert sorted(entry[0] for entry in queue) == [1.0, 1.1]
+    assert later.release_until(90.0, queue) == 2.25 and len(queue) == 3
+    later.release_until(90.0, queue)
+    assert later.release_until(90.0, queue) == 90.25 and not later.keys  # none left before

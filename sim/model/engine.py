@@ -25,11 +25,12 @@
   follows): its callback gives the unit its slot back, so the patient's generator has already
   finished and is not resumed. With the arrivals, a specialised patient costs about 1.5
   events (a treatment end, and a grant or a hand-over wait for some) where it cost 2.9.
-* `Later` keeps the events due after the current quarter-day (treatment ends, mostly) in
-  buckets of a quarter-day, off SimPy's heap: `run_until` moves a bucket onto the heap when
-  the clock reaches it. A heap pop costs log(n) tuple comparisons, most of them cache misses
-  once the heap holds every pending treatment end (2.3 us at 100,000 pending against 0.9 at
-  12,600 and 0.4 at 100, measured): without it a patient cost 27 % more at 8x demand.
+* `Later` keeps the pathway's events due after the current quarter-day (treatment ends and
+  hand-over waits) in buckets of a quarter-day, off SimPy's heap: `run_until` moves a bucket
+  onto the heap when the clock reaches it. A heap pop costs log(n) tuple comparisons, most of
+  them cache misses once the heap holds every pending treatment end (2.3 us at 100,000
+  pending against 0.9 at 12,600 and 0.4 at 100, measured): without it a patient cost 27 %
+  more at 8x demand.
 * `CHUNK` bounds how many patients' numbers are held as Python objects at once (memory).
 * `events_scheduled` reads SimPy's event counter for the events-per-patient budget.
 """
@@ -145,14 +146,26 @@ class Later:
         else:
             bucket.append(entry)
 
+    def put(self, entry: tuple, queue: list) -> None:
+        """Schedule `entry` on `queue` (SimPy's heap) if it is due before `limit`, else in
+        its bucket."""
+        if entry[0] < self.limit:
+            heappush(queue, entry)
+        else:
+            self.push(entry)
+
     def release_until(self, now: float, queue: list) -> float:
-        """Move every bucket that starts at or before `now` onto `queue`; the new limit."""
+        """The clock's next event is at `now`, at or after `limit`: move the first bucket onto
+        `queue` if it starts at or before `now` (one bucket only: `now` may be a review months
+        ahead while the queue is momentarily empty), and return the new limit, the end of
+        that bucket or, if none starts before, of `now`'s."""
+        keys = self.keys
         current = int(now // self.WIDTH)
-        self.limit = limit = (current + 1) * self.WIDTH
-        keys, buckets = self.keys, self.buckets
-        while keys and keys[0] <= current:
-            for entry in buckets.pop(heappop(keys)):
+        if keys and keys[0] <= current:
+            current = heappop(keys)
+            for entry in self.buckets.pop(current):
                 heappush(queue, entry)
+        self.limit = limit = (current + 1) * self.WIDTH
         return limit
 
     def entries(self) -> Iterator[tuple]:

@@ -317,8 +317,8 @@ class Simulation:
                 if now < late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
-                    wake = Wake()  # engine.wake_after
-                    heappush(queue, (now + delay, NORMAL, next(eid), wake))
+                    wake = Wake()  # engine.wake_after, off the heap while not due soon
+                    later.put((now + delay, NORMAL, next(eid), wake), queue)
                     yield wake
 
         # wait for a slot, then treatment (longer after an adverse outcome)
@@ -365,7 +365,7 @@ class Simulation:
                     bucket.append(entry)
             return
         wake = Wake()
-        heappush(queue, (end, NORMAL, next(eid), wake))
+        later.put((end, NORMAL, next(eid), wake), queue)
         yield wake
         unit.release()
 
@@ -377,7 +377,7 @@ class Simulation:
             handover += escalation_delay
             if escalation_delay > 0:
                 wake = Wake()
-                heappush(queue, (env._now + escalation_delay, NORMAL, next(eid), wake))
+                later.put((env._now + escalation_delay, NORMAL, next(eid), wake), queue)
                 yield wake
         _, centre, centre_choice = route(self._centres[s][i],
                                          net.commissioners[national].rules.w_wait)
@@ -394,8 +394,8 @@ class Simulation:
         note_episode(~pid)  # an escalation episode
         note_payer(national)
         wake = Wake()
-        heappush(queue, (now + (treat2 + (extra_days if escalation_adverse else 0)),
-                         NORMAL, next(eid), wake))
+        later.put((now + (treat2 + (extra_days if escalation_adverse else 0)), NORMAL,
+                   next(eid), wake), queue)
         yield wake
         centre.release()
 
