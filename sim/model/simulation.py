@@ -11,19 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from heapq import heappush
 from itertools import chain
-from typing import NamedTuple
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
 from sim.config.schema import Scenario
+from sim.model.arrivals import decisions
 from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
-    CHUNK,
     Discharge,
-    Resume,
     Wake,
     cyclic_gc_paused,
     drop_pending,
@@ -39,37 +37,13 @@ from sim.model.ledger import EpisodeLedger
 from sim.model.network import Network, build_network
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
-from sim.model.records import MANAGED_LOCALLY, TREATED, UNMET, PatientRecords, RunResult
+from sim.model.records import TREATED, UNMET, PatientRecords, RunResult
 from sim.model.rng import stream
 from sim.model.routing import first_free, route, routes
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
 from sim.model.withdrawal import Withdrawals
-
-
-class PatientRow(NamedTuple):
-    """The numbers one patient's pathway reads: the patient columns `_referrals` hands to
-    `_patient` as one row of Python numbers (made a chunk at a time, not 17 numpy scalar
-    look-ups per patient), in this order, which `_patient` unpacks positionally."""
-
-    service: int
-    ics: int
-    priority: int  # 0 urgent, 1 routine
-    referral: float
-    u_access: float
-    e_handover_in: float  # unit-mean exponential draws, scaled by the mean delay
-    e_approval: float
-    u_outcome: float
-    treat: float
-    u_escalate: float
-    e_handover_esc: float
-    u_outcome2: float
-    treat2: float  # the escalation treatment's length
-    e_handover_out: float
-    step_down: float
-    backlog: bool  # on the waiting list at t = 0
-    emergency: bool  # emergency pathway
 
 
 class Simulation:
@@ -149,7 +123,9 @@ class Simulation:
         with cyclic_gc_paused():
             if self.scenario.pathway.prefill:
                 self._prefill()
-            start_arrivals(env, self._referrals())  # no Process, no event per decision
+            # no Process, no event per decision: a stream the event loop merges by time
+            start_arrivals(env, decisions(self.patients, self.records, self.horizon,
+                                          self._patient))
             groups = self.groups
             self.commissioners.start(None if groups is None else
                                      (groups.begin, groups.end,
@@ -225,51 +201,12 @@ class Simulation:
         for unit in self.units:
             unit.reset_stats()
 
-    def _referrals(self):
-        """Every patient's access decision, in time order.
-
-        Nothing a patient does between referral and decision (local assessment) touches shared
-        state, so no event is spent on it: patients managed locally are recorded at once, and
-        the others start at their decision time (referral + assessment).
-        """
-        p, rec = self.patients, self.records
-        decide_at = np.where(p.backlog, 0.0, p.referral + p.assess)
-        local = p.local
-        rec.status[local] = MANAGED_LOCALLY
-        rec.decision[local] = decide_at[local]
-        specialised = np.flatnonzero(~local)
-        patients = specialised[np.argsort(decide_at[specialised], kind="stable")]
-        decide = decide_at[patients]
-        # the decision day of every patient decided before the horizon (the pathway's first
-        # day), written here at once
-        before = decide < self.horizon
-        rec.decision[patients[before]] = decide[before]
-        del decide_at, local, specialised, before  # this frame lives all run: 24 B a patient
-        patient = self._patient
-        columns = [getattr(p, name) for name in PatientRow._fields]
-        for first in range(0, len(patients), CHUNK):  # Python numbers a chunk at a time
-            last = first + CHUNK
-            chunk = patients[first:last]
-            # each patient's numbers as one row of Python numbers, made a chunk at a time and a
-            # column at a time (a packed row per patient for the whole run would cost 136 B per
-            # patient; integer and flag columns give cached small ints, not new floats)
-            rows = zip(*[c[chunk].tolist() for c in columns], strict=True)
-            for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows,
-                                   strict=True):
-                yield t  # `run_until` resumes the stream at `t` (`engine.start_arrivals`)
-                steps = patient(pid, row)  # `engine.launch`, inlined: a `Resume` only for
-                try:  # a patient who waits (not one refused, or treated without a wait)
-                    steps.send(None).callbacks.append(Resume(steps.send))
-                except StopIteration:
-                    pass
-                steps = None  # this frame holds no patient between arrivals
-
     # -- the pathway of one patient ----------------------------------------------------------
     def _patient(self, pid: int, numbers: tuple[float, ...]) -> Iterator[simpy.Event]:
         """One patient from the access decision to discharge.
 
         The hot path of a run, written for speed (each line is met by up to 300,000 patients a
-        year): the numbers unpacked into locals in `PatientRow` order; the clock read as
+        year): the numbers unpacked into locals in `arrivals.PatientRow` order; the clock read as
         `env._now`; records written through memoryviews of their columns; the timeout
         (`engine.wake_after`), a unit's free-slot start (`TreatmentUnit.join`) and the
         volume-outcome curve (`outcomes.adverse_probability`) inlined term for term, so the
@@ -284,11 +221,11 @@ class Simulation:
         p_floor, span, v_half, k_exp, extra_days, escalation_share = curves[s]
         later_buckets, later_width = later.buckets, later.WIDTH
 
-        # local assessment (ICS-commissioned) is over: `_referrals` starts us at the decision.
+        # local assessment (ICS-commissioned) is over: `decisions` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
         k = commissioner_of[s][i]
         now = env._now
-        rec.commissioner[pid] = k  # (the decision day is written by `_referrals`)
+        rec.commissioner[pid] = k  # (the decision day is written by `arrivals.decisions`)
         crosses = crosses_of[s][i]
         crossings, handover = (1 if crosses else 0), 0.0
         if emergency:
