@@ -30,7 +30,8 @@ def _one_at_a_time(sim: Simulation) -> np.ndarray:
             (res_price.cost_factor2 if escalation else res_price.cost_factor)[pid])
         year = int((start - sim.warmup) // 365.0) if start > sim.warmup else 0
         price *= res_price.pressure[min(year, len(res_price.pressure) - 1)][int(p.ics[pid])]
-        payer = NATIONAL_INDEX if escalation else int(sim.transitions.commissioner[s][int(p.ics[pid])])
+        i = int(p.ics[pid])
+        payer = NATIONAL_INDEX if escalation else int(sim.transitions.commissioner[s][i])
         if payer == NATIONAL_INDEX:
             price *= 1.0 - res_price.national_discount
         by_year[payer, int(start // 365.0)] += price
