@@ -113,13 +113,18 @@ def test_run_until_processes_the_same_events_as_simpy_run():
     """`engine.run_until` is `env.run(until)` with `step` inlined: the same events in the
     same order, none at or after `until`, the same clock and event counter afterwards, and a
     failed event still raises."""
-    import simpy
+    from heapq import heappush
 
-    from sim.model.engine import events_scheduled, run_until, wake_after
+    import simpy
+    from simpy.events import NORMAL
+
+    from sim.model.engine import Wake, events_scheduled, run_until
 
     def model(env: simpy.Environment, log: list) -> None:
         _tickers(env, log)
-        wake_after(env, 3.0).callbacks.append(lambda _e: log.append((env.now, "wake")))
+        wake = Wake()  # the pathway's timeout, scheduled as `env.timeout(3.0)` would be
+        wake.callbacks.append(lambda _e: log.append((env.now, "wake")))
+        heappush(env._queue, (env.now + 3.0, NORMAL, next(env._eid), wake))
         ev = env.event()
         env.timeout(2.0).callbacks.append(lambda _e: ev.succeed())
         ev.callbacks.append(lambda _e: log.append((env.now, "ev")))
@@ -211,9 +216,8 @@ def test_arrivals_go_in_by_time_as_timeouts_would():
     """`engine.start_arrivals`: arrivals are carried out where a process timing out to each
     arrival's time would carry them out (times that tie with no event), those due at the
     start at once, and one at or after `until` waits for the next run."""
-    import simpy
 
-    from sim.model.engine import run_until, start_arrivals
+    from sim.model.engine import start_arrivals
 
     times = [0.0, 0.0, 0.3, 1.7, 2.2, 2.2, 5.2]
 
@@ -234,16 +238,24 @@ def test_arrivals_go_in_by_time_as_timeouts_would():
         start_arrivals(env, arrivals())
         _tickers(env, log)
 
-    logs = []
-    for model in (by_process, by_stream):
-        env, log = simpy.Environment(), []
-        model(env, log)
-        run_until(env, 4.0)
-        first = list(log)
-        run_until(env, 6.0)
-        logs.append((first, log, env.now))
+    logs = [_two_runs(model, 4.0, 6.0) for model in (by_process, by_stream)]
     assert logs[0] == logs[1]
     assert (5.2, "p6") not in logs[1][0] and (5.2, "p6") in logs[1][1]
+
+
+def _two_runs(model, first: float, second: float) -> tuple[list, list, float]:
+    """Build `model(env, log)` on a fresh environment, `run_until` `first` then `second`: the
+    log after the first run, after both, and the clock."""
+    import simpy
+
+    from sim.model.engine import run_until
+
+    env, log = simpy.Environment(), []
+    model(env, log)
+    run_until(env, first)
+    after_first = list(log)
+    run_until(env, second)
+    return after_first, log, env.now
 
 
 def test_later_buckets_go_in_in_simpys_order():
@@ -255,7 +267,7 @@ def test_later_buckets_go_in_in_simpys_order():
     import simpy
     from simpy.events import NORMAL
 
-    from sim.model.engine import Wake, drop_pending, later, run_until
+    from sim.model.engine import Wake, drop_pending, later
 
     at_times = (0.5, 1.0, 1.0, 1.1, 2.25, 2.3, 3.0, 7.75)
 
@@ -265,19 +277,13 @@ def test_later_buckets_go_in_in_simpys_order():
             wake = Wake()
             wake.callbacks.append(lambda _e, k=k: log.append((env.now, f"w{k}")))
             entry = (at, NORMAL, next(env._eid), wake)
-            if in_later and at >= later(env).limit:
-                later(env).push(entry)
+            if in_later:
+                later(env).put(entry, env._queue)
             else:
                 heappush(env._queue, entry)
 
-    logs = []
-    for in_later in (False, True):
-        env, log = simpy.Environment(), []
-        model(env, log, in_later)
-        run_until(env, 3.0)
-        first = list(log)
-        run_until(env, 8.0)
-        logs.append((first, log, env.now))
+    logs = [_two_runs(lambda env, log, in_later=in_later: model(env, log, in_later), 3.0, 8.0)
+            for in_later in (False, True)]
     assert logs[0] == logs[1]
     assert (3.0, "w6") not in logs[1][0] and (7.75, "w7") in logs[1][1]
     env = simpy.Environment()
@@ -315,7 +321,7 @@ def test_later_moves_one_bucket_at_a_time():
 
     later, queue = Later(), []
     for k, at in enumerate((1.0, 1.1, 2.0, 5.0)):
-        later.push((at, 1, k, None))
+        later.put((at, 1, k, None), queue)
     assert later.release_until(90.0, queue) == 1.25
     assert sorted(entry[0] for entry in queue) == [1.0, 1.1]
     assert later.release_until(90.0, queue) == 2.25 and len(queue) == 3

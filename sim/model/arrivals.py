@@ -70,7 +70,7 @@ def decisions(patients: Patients, records: PatientRecords, horizon: float,
         rows = zip(*[c[chunk].tolist() for c in columns], strict=True)
         for pid, t, row in zip(chunk.tolist(), decide[first:last].tolist(), rows, strict=True):
             yield t  # `run_until` resumes the stream at `t` (`engine.start_arrivals`)
-            steps = pathway(pid, row)  # `engine.launch`, inlined: a `Resume` only for a
+            steps = pathway(pid, row)  # its first step now; an `engine.Resume` only for a
             try:  # patient who waits (not one refused, or treated without a wait)
                 steps.send(None).callbacks.append(Resume(steps.send))
             except StopIteration:

@@ -26,9 +26,14 @@ import simpy
 
 from sim.config.arrangements import ARRANGEMENTS
 from sim.config.schema import ICS, Rules, Scenario
-from sim.model.prices import NATIONAL_PAYER
+from sim.model.prices import NATIONAL_PAYER, financial_year
 from sim.model.rng import stream
 from sim.model.unit import TreatmentUnit
+
+NATIONAL = "NHSE national"  # the key of NHS England's national commissioner
+NATIONAL_INDEX = NATIONAL_PAYER  # its index in `Network.commissioners`: pays every escalation
+REVIEW_DAYS = 365.0 / 4.0
+MAX_CUT_LEVEL = 3
 
 
 class NotedEpisodes(Protocol):
@@ -37,11 +42,6 @@ class NotedEpisodes(Protocol):
     def __len__(self) -> int: ...
 
     def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
-
-NATIONAL = "NHSE national"  # the key of NHS England's national commissioner
-NATIONAL_INDEX = NATIONAL_PAYER  # its index in `Network.commissioners`: pays every escalation
-REVIEW_DAYS = 365.0 / 4.0
-MAX_CUT_LEVEL = 3
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -262,7 +262,6 @@ class Commissioners:
         self.spend_window = np.zeros(n)
         # financial years from the end of the warm-up (finance.csv)
         self.spend_fy = np.zeros((n, max(1, int(math.ceil((horizon - warmup) / 365.0 - 1e-9)))))
-        self._last_fy = self.spend_fy.shape[1] - 1
         self.capacity_cuts = 0
         self.pools: RiskPools | None = None  # risk-share (sim.model.finance), if any
         self.ledger: NotedEpisodes | None = None  # the pathway's episodes, not yet paid
@@ -326,9 +325,9 @@ class Commissioners:
         after = start >= self.warmup
         if after.any():
             payers, amounts = payers[after], amounts[after]
-            year = np.floor_divide(start[after] - self.warmup, 365.0).astype(np.int64)
+            year = financial_year(start[after], self.warmup, self.spend_fy.shape[1])
             np.add.at(self.spend_window, payers, amounts)
-            np.add.at(self.spend_fy, (payers, np.minimum(year, self._last_fy)), amounts)
+            np.add.at(self.spend_fy, (payers, year), amounts)
 
     def budget_window(self) -> np.ndarray:
         """Each commissioner's budget for the window after the warm-up."""

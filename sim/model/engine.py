@@ -1,6 +1,6 @@
 """Every SimPy performance trick of the model, in one place, with why.
 
-* `launch` drives a patient's generator from event callbacks instead of a `simpy.Process`,
+* `Resume` drives a patient's generator from event callbacks instead of a `simpy.Process`,
   saving the process's start-up and end events (two of every patient's six).
 * `cyclic_gc_paused` switches the cyclic garbage collector off during a run: with ~10^5 live
   events and generators its passes took half the run time (measured), and the hot path
@@ -15,10 +15,10 @@
   starts it. No event is scheduled for an arrival (it was one of every patient's three): the
   loop compares the next arrival's time with the head of the queues, and an arrival goes
   before any event at a later time (after any at the same time, a tie of measure zero).
-* `wake_after` is the pathway's timeout: a slotted object scheduled exactly as a
-  `simpy.Timeout` (same time, priority and event number, so the same order), without the
-  constructor, delay check and `schedule` call of one (the hand-over waits and the
-  treatment ends an escalation follows; the pathway carries its two lines inline).
+* `Wake` is the pathway's timeout: a slotted object scheduled exactly as a `simpy.Timeout`
+  (same time, priority and event number, so the same order), without the constructor, delay
+  check and `schedule` call of one (the hand-over waits and the treatment ends an escalation
+  follows).
 * `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
   (in a run, on the side queue: it is due at once).
 * `Discharge` ends a treatment whose pathway is known to its end at the start (no escalation
@@ -135,9 +135,12 @@ class Later:
         self.buckets: dict[int, list[tuple]] = {}
         self.keys: list[int] = []  # a heap of the bucket numbers in `buckets`
 
-    def push(self, entry: tuple) -> None:
-        """Schedule a (time, priority, event number, event) entry due at or after `limit`
-        (the pathway carries these lines inline)."""
+    def put(self, entry: tuple, queue: list) -> None:
+        """Schedule a (time, priority, event number, event) entry: on `queue` (SimPy's heap)
+        if it is due before `limit`, else in its bucket."""
+        if entry[0] < self.limit:
+            heappush(queue, entry)
+            return
         key = int(entry[0] // self.WIDTH)
         bucket = self.buckets.get(key)
         if bucket is None:
@@ -145,14 +148,6 @@ class Later:
             heappush(self.keys, key)
         else:
             bucket.append(entry)
-
-    def put(self, entry: tuple, queue: list) -> None:
-        """Schedule `entry` on `queue` (SimPy's heap) if it is due before `limit`, else in
-        its bucket."""
-        if entry[0] < self.limit:
-            heappush(queue, entry)
-        else:
-            self.push(entry)
 
     def release_until(self, now: float, queue: list) -> float:
         """The clock's next event is at `now`, at or after `limit`: move the first bucket onto
@@ -184,20 +179,6 @@ def later(env: simpy.Environment) -> Later:
     except AttributeError:
         env._later = found = Later()  # type: ignore[attr-defined]
         return found
-
-
-def wake_after(env: simpy.Environment, delay: float) -> Wake:
-    """`env.timeout(delay)` for the pathway, on SimPy's own queue and event counter (delays
-    are never negative here: durations and differences of sorted times)."""
-    wake = Wake()
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), wake))  # type: ignore
-    return wake
-
-
-def launch(steps: Iterator[simpy.Event]) -> None:
-    """Start a generator as a lightweight process. It must yield fresh, untriggered events
-    only (a timeout or a unit's grant), which is all the pathway yields."""
-    Resume(steps.send)(None)
 
 
 def run_until(env: simpy.Environment, until: float) -> None:
@@ -263,10 +244,8 @@ def start_arrivals(env: simpy.Environment, stream: Generator[float, None, None])
 def side_queue(env: simpy.Environment) -> list:
     """A second event queue of `env` (made on first use), in SimPy's form: a heap of (time,
     priority, event number, event), which `run_until` merges with SimPy's own in key order.
-    The referral stream keeps its next decision wake-up there and the units their grants
-    (due at once): always among the earliest events, on SimPy's queue (about 12,000 pending
-    treatment ends at full scale) each would climb the whole heap when pushed and again when
-    popped."""
+    The units keep their grants there (due at once): always among the earliest events, on
+    SimPy's queue each would climb the whole heap when pushed and again when popped."""
     try:
         return env._side_queue  # type: ignore[attr-defined]
     except AttributeError:

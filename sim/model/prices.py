@@ -58,8 +58,9 @@ def cost_pressure(pressure: CostPressure, population: np.ndarray, years: int, se
 
 def financial_year(day: float | np.ndarray, warmup: float, years: int) -> np.ndarray:
     """The financial year (365 days from the end of the warm-up; the warm-up counts as the
-    first year's) of each day, clipped to the years of the run."""
-    return np.clip(np.floor((np.asarray(day, dtype=float) - warmup) / 365.0), 0, years - 1
+    first year's) of each day, clipped to the years of the run. Floor division, as Python's
+    `//` (a quotient rounded up to a whole year by `/` would start a year a day early)."""
+    return np.clip(np.floor_divide(np.asarray(day, dtype=float) - warmup, 365.0), 0, years - 1
                    ).astype(np.int64)
 
 
@@ -76,13 +77,9 @@ class Pricing:
     national_discount: float
     # cost pressure: factors per (financial year, ICS), each patient's ICS and the end of
     # the warm-up; None: no cost pressure
-    pressure: list[list[float]] | None = None
+    pressure: np.ndarray | None = None
     patient_ics: np.ndarray | None = None
     warmup: float = 0.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_pressure", None if self.pressure is None
-                           else np.asarray(self.pressure, dtype=float))
 
     def episodes_at(self, pid: np.ndarray, service: np.ndarray, unit: np.ndarray,
                     payer: np.ndarray, escalation: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -92,13 +89,11 @@ class Pricing:
         products, in the same order, as a price computed one episode at a time."""
         factor = np.where(escalation, self.cost_factor2[pid], self.cost_factor[pid])
         price = self.tariff[service] * self.unit_factor[unit] * factor
-        pressure = self._pressure  # type: ignore[attr-defined]
+        pressure = self.pressure
         if pressure is not None:
             assert self.patient_ics is not None
-            year = np.where(start > self.warmup, np.floor_divide(start - self.warmup, 365.0),
-                            0.0).astype(np.int64)
-            price = price * pressure[np.minimum(year, len(pressure) - 1),
-                                     self.patient_ics[pid]]
+            year = financial_year(start, self.warmup, len(pressure))
+            price = price * pressure[year, self.patient_ics[pid]]
         return np.where(payer == NATIONAL_PAYER, price * (1.0 - self.national_discount), price)
 
     def episodes(self, pid: np.ndarray, service: np.ndarray, unit: np.ndarray,
@@ -120,7 +115,7 @@ def pricing(scenario: Scenario, tariffs: np.ndarray, unit_providers: Sequence[st
     return Pricing(tariffs, np.array([trust[p] for p in unit_providers], dtype=float),
                    lognormal_factor(u_cost, finance.episode_cost_cv),
                    lognormal_factor(u_cost2, finance.episode_cost_cv), finance.national_discount,
-                   None if pressure is None else pressure.tolist(), patient_ics, warmup)
+                   pressure, patient_ics, warmup)
 
 
 def is_priced(finance: Finance) -> bool:

@@ -9,7 +9,6 @@ in :mod:`sim.model.engine`. The model knows nothing of replications or executors
 from __future__ import annotations
 
 from collections.abc import Iterator
-from heapq import heappush
 from itertools import chain
 
 import numpy as np
@@ -190,11 +189,8 @@ class Simulation:
                 unit.occupy()
                 # as `env.timeout(remaining)` with `unit.release` as its callback (the same
                 # key); in `Later`, as they mostly end beyond the current quarter-day
-                entry = (remaining, NORMAL, next(env._eid), Discharge(unit.release_slot, -1))
-                if remaining < far.limit:
-                    heappush(env._queue, entry)  # type: ignore[attr-defined]
-                else:
-                    far.push(entry)
+                far.put((remaining, NORMAL, next(env._eid),  # type: ignore[attr-defined]
+                         Discharge(unit.release_slot, -1)), env._queue)  # type: ignore
 
     def _end_of_warmup(self):
         yield self.env.timeout(self.warmup)
@@ -206,11 +202,12 @@ class Simulation:
         """One patient from the access decision to discharge.
 
         The hot path of a run, written for speed (each line is met by up to 300,000 patients a
-        year): the numbers unpacked into locals in `arrivals.PatientRow` order; the clock read as
-        `env._now`; records written through memoryviews of their columns; the timeout
-        (`engine.wake_after`), a unit's free-slot start (`TreatmentUnit.join`) and the
-        volume-outcome curve (`outcomes.adverse_probability`) inlined term for term, so the
-        same events are scheduled in the same order and every number is the same float.
+        year): the numbers unpacked into locals in `arrivals.PatientRow` order; the clock read
+        as `env._now`; records written through memoryviews of their columns; timeouts as
+        `engine.Wake`s scheduled through `engine.Later`; a unit's free-slot start
+        (`TreatmentUnit.join`) and the volume-outcome curve (`outcomes.adverse_probability`)
+        inlined term for term, so the same events are scheduled in the same order and every
+        number is the same float.
         """
         (s, i, priority, referral, u_access, e_handover_in, e_approval, u_outcome,
          treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
@@ -219,7 +216,6 @@ class Simulation:
         (env, rec, net, queue, eid, later, curves, handover_mean, commissioner_of, crosses_of,
          routes_of, access, late_until, disrupted_until, note_episode, note_payer) = self._hot
         p_floor, span, v_half, k_exp, extra_days, escalation_share = curves[s]
-        later_buckets, later_width = later.buckets, later.WIDTH
 
         # local assessment (ICS-commissioned) is over: `decisions` starts us at the decision.
         # Access decision by the commissioner of the specialised stage (urgent: always).
@@ -254,7 +250,7 @@ class Simulation:
                 if now < late_until[k]:
                     delay += rules.late_contract_delay_days
                 if delay > 0:
-                    wake = Wake()  # engine.wake_after, off the heap while not due soon
+                    wake = Wake()  # off the heap while not due soon (`engine.Later`)
                     later.put((now + delay, NORMAL, next(eid), wake), queue)
                     yield wake
 
@@ -289,17 +285,7 @@ class Simulation:
             rec.crossings[pid] = crossings
             rec.handover[pid] = handover + hand_back
             rec.discharge[pid] = end + hand_back + step_down
-            entry = (end, NORMAL, next(eid), Discharge(unit.release_slot, pid))
-            if end < later.limit:
-                heappush(queue, entry)
-            else:  # `engine.Later.push`, inlined: in a bucket, off the heap until needed
-                key = int(end // later_width)
-                bucket = later_buckets.get(key)
-                if bucket is None:
-                    later_buckets[key] = [entry]
-                    heappush(later.keys, key)
-                else:
-                    bucket.append(entry)
+            later.put((end, NORMAL, next(eid), Discharge(unit.release_slot, pid)), queue)
             return
         wake = Wake()
         later.put((end, NORMAL, next(eid), wake), queue)
