@@ -283,7 +283,9 @@ def test_a_second_command_into_a_locked_folder_is_refused(two_runs, tmp_path, ca
 
 def test_two_processes_into_one_folder(tmp_path):
     shutil.copy(TINY, tmp_path / "tiny.yaml")
-    (tmp_path / "sweep.yaml").write_text(SWEEP.replace("1.5", "20"))  # slow enough to overlap
+    # slow enough to overlap the three refused commands with room to spare (it is interrupted
+    # long before it ends: 20 years took 8 s once the model got faster, and lost the race)
+    (tmp_path / "sweep.yaml").write_text(SWEEP.replace("1.5", "50"))
     out = tmp_path / "out"
     first = _specsim("sweep", "sweep.yaml", "--workers", "1", "--out", "out", cwd=tmp_path)
     _wait_for(lambda: (out / ".specsim.lock").is_file()
