@@ -127,18 +127,19 @@ def treatment_unit_queue(waiting: int, completions: int, slots: int = 10,
                          seed: int = 1) -> QueueBench:
     """A `TreatmentUnit` with `waiting` on its list: each completion releases a slot (the head
     of the list starts), one new referral joins, and the grant event is processed."""
+    from sim.model.engine import Wake
     from sim.model.unit import TreatmentUnit
 
     rng = random.Random(seed)
     env = simpy.Environment()
     unit = TreatmentUnit(env, slots, 10.0)
     for priority, t in _referrals(slots + waiting, rng):
-        unit.join(priority, t)
+        unit.join(priority, t, Wake())
     arrivals = _referrals(completions, rng, start=(slots + waiting) * 1e-3)
     start = time.perf_counter()
     for priority, t in arrivals:
         unit.release()
-        unit.join(priority, t)
+        unit.join(priority, t, Wake())
         env.step()
     return QueueBench("TreatmentUnit", waiting, completions, time.perf_counter() - start)
 

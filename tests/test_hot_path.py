@@ -4,13 +4,13 @@ cyclic collector (which a run pauses), and the collector is back on afterwards."
 from __future__ import annotations
 
 import gc
-import weakref
 
 import numpy as np
 import pytest
 
 from sim.config import load_scenario
 from sim.model import simulation as simulation_module
+from sim.model.pathway import Step
 from sim.model.records import UNMET
 from sim.model.simulation import Simulation
 from sim.model.unit import TreatmentUnit
@@ -43,20 +43,11 @@ def test_events_per_specialised_patient(england):
 @pytest.mark.parametrize("drop", [False, True])
 def test_finished_patients_are_freed_without_the_cyclic_gc(england, monkeypatch, drop):
     """Every patient whose pathway ended is freed by reference counting alone: a run pauses
-    the cyclic collector, so a reference cycle per patient would be a leak. Patients still
-    waiting at the horizon are held by the environment (a cycle through the simulation) until
-    the run drops its pending events (`engine.drop_pending`); then they are freed at once too,
-    before the KPIs are computed (peak memory). A patient in treatment whom no escalation
-    follows is freed at the start of the treatment."""
-    refs: dict[int, weakref.ref] = {}
-    original = Simulation._patient
-
-    def tracked(self, pid, numbers):
-        steps = original(self, pid, numbers)
-        refs[pid] = weakref.ref(steps)
-        return steps
-
-    monkeypatch.setattr(Simulation, "_patient", tracked)
+    the cyclic collector, so a reference cycle per patient would be a leak. A patient between
+    two stages is one `pathway.Step`, held only by what it waits for (a unit's list, the event
+    queue); patients still waiting or in treatment at the horizon are held by the environment
+    until the run drops its pending events (`engine.drop_pending`), then freed at once too,
+    before the KPIs are computed (peak memory)."""
     if not drop:
         monkeypatch.setattr(simulation_module, "drop_pending", lambda env: None)
         monkeypatch.setattr(TreatmentUnit, "drop_waiting", lambda unit: None)
@@ -65,20 +56,23 @@ def test_finished_patients_are_freed_without_the_cyclic_gc(england, monkeypatch,
     try:
         res = sim.run()
         rec = res.records
-        finished = [pid for pid in refs
-                    if rec.status[pid] == UNMET or not np.isnan(rec.discharge[pid])]
-        pending = [pid for pid in refs if pid not in set(finished)]
-        assert len(finished) > 500 and pending  # 979 measured
-        assert all(refs[pid]() is None for pid in finished)
-        alive = [refs[pid]() is not None for pid in pending]
-        # a patient in treatment with no escalation to follow finished its generator at the
-        # start (`engine.Discharge` gives the slot back): freed already, dropped or not
-        waiting = [refs[pid]() is not None for pid in pending if np.isnan(rec.start[pid])]
-        in_treatment = [refs[pid]() is not None for pid in pending
-                        if not np.isnan(rec.start[pid]) and not rec.adverse[pid]]
-        assert waiting and in_treatment
-        assert not any(alive) if drop else all(waiting)
-        assert not any(in_treatment)
+        # every patient's `Step` still in memory (tracked by the collector, which lists them
+        # whether it runs or not)
+        alive = {o.pid for o in gc.get_objects() if type(o) is Step and o.pid >= 0}
+        decided = np.flatnonzero(~res.patients.local & (rec.decision < res.horizon))
+        finished = (rec.status == UNMET) | ~np.isnan(rec.discharge)
+        done = decided[finished[decided]]
+        waiting = decided[~finished[decided] & np.isnan(rec.start[decided])]
+        in_treatment = decided[~finished[decided] & ~np.isnan(rec.start[decided])]
+        assert len(done) > 500 and len(waiting) and len(in_treatment)  # 979 measured
+        assert not alive & set(done.tolist())
+        if drop:
+            assert not alive
+        else:  # held by the lists and the queue, as they wait and are treated (a patient
+            # who escalates is then held by the frame of `escalation` instead, not the step)
+            held = in_treatment[~rec.adverse[in_treatment]]
+            assert set(waiting.tolist()) | set(held.tolist()) <= alive
+            assert alive <= set(waiting.tolist()) | set(in_treatment.tolist())
     finally:
         gc.enable()
 

@@ -12,6 +12,7 @@ from scenario_helpers import textbook
 
 from sim.config.schema import Outcome, Scenario
 from sim.model.commissioning import budget_between
+from sim.model.engine import Wake
 from sim.model.geo import haversine_km
 from sim.model.outcomes import adverse_probability
 from sim.model.patients import generate_patients
@@ -43,13 +44,13 @@ def test_routing_score_picks_the_lowest_distance_plus_wait():
     assert options[0].base_score == pytest.approx(0.0)
     assert options[1].base_score == pytest.approx(far_km)  # 1 point per road km
     near = sim.units[0]
-    near.join(1, 0.0)  # one patient in the slot
+    near.join(1, 0.0, Wake())  # one patient in the slot
     for k in range(6):  # six waiting: 7 ahead of a new referral, 7 * 10 days / 1 slot
-        near.join(1, float(k))
+        near.join(1, float(k), Wake())
     assert near.expected_wait_days() == pytest.approx(70.0)
     table = routes(options, sim.units).options
     assert route(table, w_wait=2.0)[2].unit == 0  # 2 * 70 = 140 < 144.6 km
-    near.join(1, 7.0)  # 8 ahead: 2 * 80 = 160 > 144.6
+    near.join(1, 7.0, Wake())  # 8 ahead: 2 * 80 = 160 > 144.6
     assert route(table, w_wait=2.0)[2].unit == 1
     assert route(table, w_wait=1.0)[2].unit == 0  # 80 < 144.6
 
@@ -175,22 +176,27 @@ def test_budget_growth_integral():
 def test_waiting_list_order_and_slot_changes():
     env = simpy.Environment()
     unit = TreatmentUnit(env, slots=1, mean_treatment_days=1.0)
-    assert unit.join(1, 0.0) is None  # a free slot: starts at once
-    routine_late = unit.join(1, 5.0)
-    routine_early = unit.join(1, 2.0)
-    urgent = unit.join(0, 9.0)
+
+    def given(waiter: Wake) -> bool:  # scheduled by the unit: a slot is given
+        return any(entry[3] is waiter for entry in env._queue)
+
+    assert unit.join(1, 0.0, Wake())  # a free slot: starts at once
+    routine_late, routine_early, urgent, late = Wake(), Wake(), Wake(), Wake()
+    assert not unit.join(1, 5.0, routine_late)
+    assert not unit.join(1, 2.0, routine_early)
+    assert not unit.join(0, 9.0, urgent)
     unit.release()
-    assert urgent.triggered and not routine_early.triggered  # priority before referral time
+    assert given(urgent) and not given(routine_early)  # priority before referral time
     unit.set_slots(3)  # capacity up: both waiting patients start
-    assert routine_early.triggered and routine_late.triggered and unit.busy == 3
+    assert given(routine_early) and given(routine_late) and unit.busy == 3
     unit.set_slots(1)  # a cut never evicts
     assert unit.busy == 3
-    late = unit.join(1, 10.0)
+    unit.join(1, 10.0, late)
     unit.release()
     unit.release()
-    assert not late.triggered  # 1 busy of 1 slot
+    assert not given(late)  # 1 busy of 1 slot
     unit.release()
-    assert late.triggered and unit.busy == 1
+    assert given(late) and unit.busy == 1
 
 
 def test_rolling_volume_counts_the_previous_365_days():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sim.config.loader import deep_merge
 from sim.config.schema import Distribution
 from sim.model.distributions import from_uniform
+from sim.model.engine import Wake
 from sim.model.unit import TreatmentUnit
 
 joins = st.lists(st.tuples(st.integers(0, 1), st.floats(0, 1000, allow_nan=False)),
@@ -24,11 +25,11 @@ def test_waiting_list_serves_by_priority_then_referral_time(slots, joining, step
     env = simpy.Environment()
     unit = TreatmentUnit(env, slots=slots, mean_treatment_days=1.0)
     started: list[tuple[int, float, int]] = []
-    waiting: dict[int, tuple[simpy.Event, tuple[int, float, int]]] = {}
+    waiting: dict[int, tuple[Wake, tuple[int, float, int]]] = {}
     for seq, (priority, referral) in enumerate(joining):
-        grant = unit.join(priority, referral)
+        grant = Wake()
         key = (priority, referral, seq)
-        if grant is None:
+        if unit.join(priority, referral, grant):
             started.append(key)
         else:
             waiting[seq] = (grant, key)
@@ -39,8 +40,9 @@ def test_waiting_list_serves_by_priority_then_referral_time(slots, joining, step
             unit.release()
         else:
             unit.set_slots(step)
-        newly = sorted(key for seq, (grant, key) in waiting.items() if grant.triggered)
-        still = [key for grant, key in waiting.values() if not grant.triggered]
+        granted = {id(entry[3]) for entry in env._queue}  # scheduled: a slot was given
+        newly = sorted(key for grant, key in waiting.values() if id(grant) in granted)
+        still = [key for grant, key in waiting.values() if id(grant) not in granted]
         # everyone who started now ranks before everyone still waiting
         if newly and still:
             assert max(newly) < min(still)

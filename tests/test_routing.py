@@ -13,6 +13,7 @@ from finance_helpers import tiny
 
 from sim.config import load_scenario
 from sim.config.sweep import apply
+from sim.model.engine import Wake
 from sim.model.network_parts import Candidate
 from sim.model.routing import first_free, routes
 from sim.model.simulation import Simulation
@@ -43,9 +44,9 @@ def test_first_free_takes_the_first_free_bed_and_minus_1_when_none():
     # fill the units one by one, then give each a waiting list: every state agrees with a scan
     for step in range(7):
         if step < 3:
-            units[(2, 0, 1)[step]].join(1, 0.0)  # takes the slot
+            units[(2, 0, 1)[step]].join(1, 0.0, Wake())  # takes the slot
         elif step < 6:
-            units[(1, 2, 0)[step - 3]].join(1, 0.0)  # waits
+            units[(1, 2, 0)[step - 3]].join(1, 0.0, Wake())  # waits
         else:
             units[1].release()  # its waiting patient starts: the list empties, the unit full
         (_, _, option), transfers = first_free(table)
@@ -114,7 +115,7 @@ def test_a_units_wait_days_is_its_expected_wait_after_every_change():
     for step in range(2_000):
         move = rng.random()
         if move < 0.5:
-            unit.join(rng.randint(0, 1), float(step))
+            unit.join(rng.randint(0, 1), float(step), Wake())
         elif move < 0.9 and unit.busy:
             unit.release()
         elif move < 0.95:

@@ -1,7 +1,9 @@
 """Every SimPy performance trick of the model, in one place, with why.
 
-* `Resume` drives a patient's generator from event callbacks instead of a `simpy.Process`,
-  saving the process's start-up and end events (two of every patient's six).
+* The patient pathway (`pathway.py`) is plain functions, one per stage, that events call
+  back: a patient between stages is one object that is also the event they wait for. Only
+  the rare escalation is a generator, which `Resume` drives from event callbacks instead of a
+  `simpy.Process`, saving the process's start-up and end events.
 * `cyclic_gc_paused` switches the cyclic garbage collector off during a run: with ~10^5 live
   events and generators its passes took half the run time (measured), and the hot path
   creates no reference cycles (`tests/test_hot_path.py` proves finished patients are freed).
@@ -17,14 +19,10 @@
   before any event at a later time (after any at the same time, a tie of measure zero).
 * `Wake` is the pathway's timeout: a slotted object scheduled exactly as a `simpy.Timeout`
   (same time, priority and event number, so the same order), without the constructor, delay
-  check and `schedule` call of one (the hand-over waits and the treatment ends an escalation
-  follows).
-* `Grant` is a unit's slot promise, the same way: slotted and scheduled as `Event.succeed`
-  (in a run, on the side queue: it is due at once).
-* `Discharge` ends a treatment whose pathway is known to its end at the start (no escalation
-  follows): its callback gives the unit its slot back, so the patient's generator has already
-  finished and is not resumed. With the arrivals, a specialised patient costs about 1.5
-  events (a treatment end, and a grant or a hand-over wait for some) where it cost 2.9.
+  check and `schedule` call of one. A unit schedules a waiter it gives a slot to exactly as
+  `Event.succeed` would (in a run, on the side queue: it is due at once). With the arrivals
+  and the pathway's stages, a specialised patient costs about 1.5 events (a treatment end,
+  and a grant or a hand-over wait for some) where a generator per patient cost 2.9.
 * `Later` keeps the pathway's events due after the current quarter-day (treatment ends and
   hand-over waits) in buckets of a quarter-day, off SimPy's heap: `run_until` moves a bucket
   onto the heap when the clock reaches it. A heap pop costs log(n) tuple comparisons, most of
@@ -44,7 +42,7 @@ from heapq import heappop, heappush
 from math import inf
 
 import simpy
-from simpy.events import NORMAL, URGENT, EventPriority
+from simpy.events import URGENT, EventPriority
 
 CHUNK = 8192  # patients whose numbers the referral loop holds as Python objects at once
 
@@ -76,47 +74,6 @@ class Wake:
 
     def __init__(self) -> None:
         self.callbacks: list[Callable[[Wake], None]] | None = []
-
-
-class Grant:
-    """A unit's promise of a slot to a waiting patient: `succeed` schedules it exactly as
-    `simpy.Event.succeed` does (now, NORMAL, the next event number). Slotted, since one lives
-    for as long as its patient waits (tens of thousands at once on the England lists)."""
-
-    __slots__ = ("env", "callbacks", "triggered")
-    _ok = True
-    _value = None
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self.callbacks: list[Callable[[Grant], None]] | None = []
-        self.triggered = False
-
-    def succeed(self, queue: list | None = None) -> None:
-        """Schedule the grant now, on SimPy's queue or on `queue` (the side queue that
-        `run_until` merges with it: a grant due now would climb the whole of SimPy's heap)."""
-        if self.triggered:
-            raise RuntimeError("a grant is given once")
-        self.triggered = True
-        env = self.env
-        heappush(env._queue if queue is None else queue,  # type: ignore[attr-defined]
-                 (env._now + 0, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
-
-
-class Discharge:
-    """The end of a treatment after which the patient needs nothing more from the model: its
-    only callback is the unit's `release_slot` (the unit's own one-element list, shared by
-    every such event of the unit: `run_until` and SimPy only iterate it). Scheduled exactly as
-    the pathway's `Wake` was (same time, priority and event number). `pid` lets a run
-    forget, at the horizon, the discharge of a patient still in treatment (`Simulation.run`)."""
-
-    __slots__ = ("callbacks", "pid")
-    _ok = True
-    _value = None
-
-    def __init__(self, callbacks: list[Callable[[Discharge], None]], pid: int) -> None:
-        self.callbacks: list[Callable[[Discharge], None]] | None = callbacks
-        self.pid = pid
 
 
 class Later:
@@ -255,12 +212,13 @@ def side_queue(env: simpy.Environment) -> list:
 
 
 def drop_pending(env: simpy.Environment) -> None:
-    """After a run: drop every event still scheduled. A suspended patient and the
-    environment reference each other (generator -> simulation -> queue -> wake-up -> generator),
-    so without this the patients still waiting or in treatment at the horizon (hundreds of
-    thousands at 8x demand) would stay in memory until the next cyclic collection, on top of
-    the KPI tables computed next. Callbacks are cut too: a patient's frame holds the grant it
-    waits for, whose callback resumes it (a cycle of its own)."""
+    """After a run: drop every event still scheduled. A pending patient and the environment
+    reference each other (patient -> stage callback -> pathway -> environment -> queue ->
+    patient), so without this the patients still waiting or in treatment at the horizon
+    (hundreds of thousands at 8x demand) would stay in memory until the next cyclic
+    collection, on top of the KPI tables computed next. Callbacks are cut too: an escalating
+    patient's frame holds the event it waits for, whose callback resumes it (a cycle of its
+    own)."""
     far = later(env)
     for queue in (env._queue, side_queue(env), list(far.entries())):  # type: ignore
         for _time, _priority, _eid, event in queue:

@@ -8,7 +8,6 @@ in :mod:`sim.model.engine`. The model knows nothing of replications or executors
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import chain
 
 import numpy as np
@@ -17,11 +16,9 @@ from simpy.events import NORMAL
 
 from sim.config.schema import Scenario
 from sim.model.arrivals import decisions
-from sim.model.commissioning import NATIONAL_INDEX, Commissioners
+from sim.model.commissioning import Commissioners
 from sim.model.distributions import residual
 from sim.model.engine import (
-    Discharge,
-    Wake,
     cyclic_gc_paused,
     drop_pending,
     events_scheduled,
@@ -34,11 +31,11 @@ from sim.model.finance import set_up
 from sim.model.groups import group_activity
 from sim.model.ledger import EpisodeLedger
 from sim.model.network import Network, build_network
+from sim.model.pathway import Step, pathway
 from sim.model.patients import generate_patients
 from sim.model.prevention import apply_prevention
-from sim.model.records import TREATED, UNMET, PatientRecords, RunResult
+from sim.model.records import PatientRecords, RunResult
 from sim.model.rng import stream
-from sim.model.routing import first_free, route, routes
 from sim.model.standards import derogate
 from sim.model.transition import Transitions
 from sim.model.unit import TreatmentUnit
@@ -60,7 +57,7 @@ class Simulation:
         self.horizon = self.warmup + 365.0 * (run.years if years is None else years)
         self.network = net = network or build_network(scenario)
         self.env = simpy.Environment()
-        # grants are due at once: on the side queue (`engine.run_until`), with the referrals'
+        # grants are due at once: on the side queue that `engine.run_until` merges with SimPy's
         self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days,
                                     side_queue(self.env)) for u in net.units]
         self.patients, self.prevented = apply_prevention(  # no-op unless switched on
@@ -89,29 +86,12 @@ class Simulation:
         derogate(self.commissioners, scenario.mechanisms.standards, self.seed, replication,
                  stream_salt)  # no-op unless switched on
         self.withdrawals: Withdrawals | None = None
-        # escalation to a national centre: fixed lists (withdrawal never takes a centre)
-        self._centres = [[routes(o, self.units).options for o in sn.centres]
-                         for sn in net.services]
-        self._disruption_days = scenario.commissioning.transition.disruption_days
-        # what `_patient` reads, unpacked from one tuple at the decision (one attribute look-up
-        # instead of 16): Python lists and memoryviews, as a numpy scalar read costs ~100 ns;
-        # the lists are the objects that transitions and withdrawals change in place
-        self._hot = (
-            self.env, self.records.writer(), net,
-            self.env._queue, self.env._eid,  # type: ignore[attr-defined]
-            later(self.env),  # treatment ends due after the current quarter-day
-            # per service: the volume-outcome curve's terms as `adverse_probability` computes
-            # them (p_floor, p_ceiling - p_floor, v_half, k), adverse extra days, escalation share
-            [(o.p_floor, o.p_ceiling - o.p_floor, o.v_half, o.k, o.extra_days,
-              o.escalation_share) for sn in net.services for o in (sn.spec.outcome,)],
-            scenario.pathway.handover_delay_days,
-            self.transitions.commissioner, self.transitions.crosses,
-            self.transitions.routes,  # per service, per ICS (`routing.Routes`)
-            # commissioners' access rates and late-contract ends (changed in place)
-            memoryview(self.commissioners.access), memoryview(self.commissioners.late_until),
-            self.transitions.disrupted_until,
-            ledger.note_episode, ledger.note_payer,
-        )
+        p = self.patients
+        self._decide = pathway(
+            self.env, self.records.writer(), net, self.units, self.transitions,
+            self.commissioners, ledger, scenario.pathway.handover_delay_days,
+            scenario.commissioning.transition.disruption_days,
+            (p.e_handover_esc, p.u_outcome2, p.treat2))
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -124,7 +104,7 @@ class Simulation:
                 self._prefill()
             # no Process, no event per decision: a stream the event loop merges by time
             start_arrivals(env, decisions(self.patients, self.records, self.horizon,
-                                          self._patient))
+                                          self._decide))
             groups = self.groups
             self.commissioners.start(None if groups is None else
                                      (groups.begin, groups.end,
@@ -168,7 +148,7 @@ class Simulation:
         here for all at once rather than by the pathway for each."""
         pending = chain(self.env._queue, later(self.env).entries())  # type: ignore[attr-defined]
         pids = [event.pid for _t, _p, _e, event in pending
-                if type(event) is Discharge and event.pid >= 0]
+                if type(event) is Step and event.pid >= 0 and event.discharging()]
         rec, p = self.records, self.patients
         rec.crossings[pids] = 0
         rec.handover[pids] = 0.0
@@ -189,146 +169,15 @@ class Simulation:
                 unit.occupy()
                 # as `env.timeout(remaining)` with `unit.release` as its callback (the same
                 # key); in `Later`, as they mostly end beyond the current quarter-day
-                far.put((remaining, NORMAL, next(env._eid),  # type: ignore[attr-defined]
-                         Discharge(unit.release_slot, -1)), env._queue)  # type: ignore
+                step = Step(-1, (), unit, None, 0, 0.0)  # nobody's records: pid -1
+                step.callbacks = unit.release_slot
+                far.put((remaining, NORMAL, next(env._eid), step),  # type: ignore[attr-defined]
+                        env._queue)  # type: ignore[attr-defined]
 
     def _end_of_warmup(self):
         yield self.env.timeout(self.warmup)
         for unit in self.units:
             unit.reset_stats()
-
-    # -- the pathway of one patient ----------------------------------------------------------
-    def _patient(self, pid: int, numbers: tuple[float, ...]) -> Iterator[simpy.Event]:
-        """One patient from the access decision to discharge.
-
-        The hot path of a run, written for speed (each line is met by up to 300,000 patients a
-        year): the numbers unpacked into locals in `arrivals.PatientRow` order; the clock read
-        as `env._now`; records written through memoryviews of their columns; timeouts as
-        `engine.Wake`s scheduled through `engine.Later`; a unit's free-slot start
-        (`TreatmentUnit.join`) and the volume-outcome curve (`outcomes.adverse_probability`)
-        inlined term for term, so the same events are scheduled in the same order and every
-        number is the same float.
-        """
-        (s, i, priority, referral, u_access, e_handover_in, e_approval, u_outcome,
-         treat, u_escalate, e_handover_esc, u_outcome2, treat2, e_handover_out, step_down,
-         backlog, emergency) = numbers
-        del numbers  # the frame lives while the patient waits: keep one copy of the numbers
-        (env, rec, net, queue, eid, later, curves, handover_mean, commissioner_of, crosses_of,
-         routes_of, access, late_until, disrupted_until, note_episode, note_payer) = self._hot
-        p_floor, span, v_half, k_exp, extra_days, escalation_share = curves[s]
-
-        # local assessment (ICS-commissioned) is over: `decisions` starts us at the decision.
-        # Access decision by the commissioner of the specialised stage (urgent: always).
-        k = commissioner_of[s][i]
-        now = env._now
-        rec.commissioner[pid] = k  # (the decision day is written by `arrivals.decisions`)
-        crosses = crosses_of[s][i]
-        crossings, handover = (1 if crosses else 0), 0.0
-        if emergency:
-            # emergency: always accepted, no approval or hand-over before a bed; a full unit
-            # sends the patient on to the next suitable one with a free bed (retrieval)
-            (_, unit, choice), transfers = first_free(routes_of[s][i])
-            rec.transfers[pid] = transfers
-            priority = 0
-        else:
-            # a patient already on the list was accepted and handed over before t = 0
-            if not backlog and priority == 1 and u_access >= access[k]:
-                rec.status[pid] = UNMET  # refused: no routing, no hand-over
-                return
-            rules = net.commissioners[k].rules
-            _, unit, choice = route(routes_of[s][i].options, rules.w_wait)
-            if not backlog:
-                # hand-over if the specialised stage has another commissioner; out-of-area
-                # approval; a late contract holds new referrals back
-                if crosses:
-                    handover += handover_mean * e_handover_in
-                if now < disrupted_until[s][i]:  # a change of commissioner settling
-                    handover += self._disruption_days
-                if choice.outside:
-                    handover += rules.approval_delay_days * e_approval
-                delay = handover
-                if now < late_until[k]:
-                    delay += rules.late_contract_delay_days
-                if delay > 0:
-                    wake = Wake()  # off the heap while not due soon (`engine.Later`)
-                    later.put((now + delay, NORMAL, next(eid), wake), queue)
-                    yield wake
-
-        # wait for a slot, then treatment (longer after an adverse outcome)
-        u = choice.unit
-        grant = unit.join(priority, referral)
-        if grant is not None:
-            yield grant
-        now = env._now
-        volume = unit.record_start(now)
-        adverse = u_outcome < p_floor + span / (1.0 + (volume / v_half) ** k_exp)
-        rec.status[pid] = TREATED
-        rec.start[pid] = now
-        rec.unit[pid] = u
-        rec.volume[pid] = volume
-        rec.adverse[pid] = adverse
-        rec.km[pid] = choice.km  # (`displaced` is written after the run)
-        # paid by whoever commissions the pair now: budgets and contracts move together at a
-        # change of commissioner, so a patient accepted before it is paid for after it
-        k = commissioner_of[s][i]
-        note_episode(pid)  # `ledger`: priced and paid at the next settlement
-        note_payer(k)
-        end = now + (treat + (extra_days if adverse else 0.0))
-        if not (adverse and u_escalate < escalation_share
-                and not net.units[u].national_centre and net.services[s].centres[i]):
-            # no escalation: step-down and discharge are known now (no shared capacity), and
-            # the unit takes its slot back at `end` without resuming this generator
-            hand_back = 0.0
-            if crosses:
-                crossings += 1
-                hand_back = handover_mean * e_handover_out
-            rec.crossings[pid] = crossings
-            rec.handover[pid] = handover + hand_back
-            rec.discharge[pid] = end + hand_back + step_down
-            later.put((end, NORMAL, next(eid), Discharge(unit.release_slot, pid)), queue)
-            return
-        wake = Wake()
-        later.put((end, NORMAL, next(eid), wake), queue)
-        yield wake
-        unit.release()
-
-        # escalation of an adverse outcome to a national centre (NHSE-commissioned)
-        national = NATIONAL_INDEX
-        if k != national:
-            crossings += 1
-            escalation_delay = handover_mean * e_handover_esc
-            handover += escalation_delay
-            if escalation_delay > 0:
-                wake = Wake()
-                later.put((env._now + escalation_delay, NORMAL, next(eid), wake), queue)
-                yield wake
-        _, centre, centre_choice = route(self._centres[s][i],
-                                         net.commissioners[national].rules.w_wait)
-        grant = centre.join(0, referral)
-        if grant is not None:
-            yield grant
-        now = env._now
-        volume = centre.record_start(now)
-        escalation_adverse = u_outcome2 < p_floor + span / (1.0 + (volume / v_half) ** k_exp)
-        rec.escalated[pid] = True
-        rec.esc_unit[pid] = centre_choice.unit
-        rec.esc_start[pid] = now
-        rec.esc_adverse[pid] = escalation_adverse
-        note_episode(~pid)  # an escalation episode
-        note_payer(national)
-        wake = Wake()
-        later.put((now + (treat2 + (extra_days if escalation_adverse else 0)), NORMAL,
-                   next(eid), wake), queue)
-        yield wake
-        centre.release()
-
-        # step-down to local care and discharge (no shared capacity: computed, not simulated;
-        # after a national centre the hand-back always crosses to the ICS)
-        crossings += 1
-        hand_back = handover_mean * e_handover_out
-        rec.crossings[pid] = crossings
-        rec.handover[pid] = handover + hand_back
-        rec.discharge[pid] = env._now + hand_back + step_down
 
 
 def simulate(scenario: Scenario, replication: int, **kwargs) -> RunResult:

@@ -14,8 +14,7 @@ import heapq
 from array import array
 
 import simpy
-
-from sim.model.engine import Grant
+from simpy.events import NORMAL
 
 
 class TreatmentUnit:
@@ -24,19 +23,22 @@ class TreatmentUnit:
     __slots__ = (
         "env", "slots", "busy", "mean_treatment_days", "waiting_list", "_seq",
         "_starts", "_head", "_stat_t", "busy_area", "slot_area", "base_slots", "grants",
-        "wait_days", "release_slot",
+        "wait_days", "release_slot", "_eid",
     )
 
     def __init__(self, env: simpy.Environment, slots: int, mean_treatment_days: float,
                  grants: list | None = None):
         self.env = env
-        self.grants = grants  # the queue grants are scheduled on (None: SimPy's own)
+        # the queue grants are scheduled on (None: SimPy's own), as `Event.succeed` would
+        # schedule them there: now, NORMAL, the next event number
+        self.grants: list = env._queue if grants is None else grants  # type: ignore[attr-defined]
+        self._eid = env._eid  # type: ignore[attr-defined]
         self.slots = slots
         self.base_slots = slots
         self.busy = 0
         self.mean_treatment_days = mean_treatment_days
-        # a heap of (priority, referral time, sequence, grant); routing reads its length directly
-        self.waiting_list: list[tuple[int, float, int, Grant]] = []
+        # a heap of (priority, referral time, sequence, waiter); routing reads its length
+        self.waiting_list: list[tuple[int, float, int, object]] = []
         self._seq = 0
         # a year of start times as C doubles (8 B each; a deque of floats costs 32 B per start)
         self._starts = array("d")
@@ -47,12 +49,15 @@ class TreatmentUnit:
         # `expected_wait_days()`, kept current by every change of the list, `busy` or `slots`
         # (routing reads it for each option it scans: about 11 reads per routed patient)
         self.wait_days = self.expected_wait_days()
-        # the callbacks of an `engine.Discharge` from this unit (shared: never appended to)
+        # the callbacks of a treatment's end at this unit (`pathway.Step`; shared: never
+        # appended to)
         self.release_slot = [self.release]
 
     # -- waiting list -------------------------------------------------------------------
-    def join(self, priority: int, referral_time: float) -> Grant | None:
-        """Ask for a slot. None: started at once; else an event that fires when a slot is given.
+    def join(self, priority: int, referral_time: float, waiter: object) -> bool:
+        """Ask for a slot. True: started at once. False: `waiter` (an event: an object with
+        `callbacks`, `_ok` and `_value`, such as `engine.Wake` or the pathway's `Step`) is on
+        the list, and is scheduled, due at once, when a slot is given to it.
 
         The hot methods (`join`, `release`) carry `_accumulate` and `_fill` inline, term for
         term (the same floating point, in the same order): their calls per start and release
@@ -71,18 +76,17 @@ class TreatmentUnit:
             ahead = busy - slots + 1  # the list is empty
             self.wait_days = (ahead * self.mean_treatment_days / (slots if slots > 1 else 1)
                               if ahead > 0 else 0.0)
-            return None
-        grant = Grant(self.env)
+            return True
         self._seq += 1
-        heapq.heappush(queue, (priority, referral_time, self._seq, grant))
+        heapq.heappush(queue, (priority, referral_time, self._seq, waiter))
         ahead = len(queue) + busy - slots + 1
         self.wait_days = (ahead * self.mean_treatment_days / (slots if slots > 1 else 1)
                           if ahead > 0 else 0.0)
-        return grant
+        return False
 
     def release(self, _event: object = None) -> None:
         """A patient leaves its slot; the next patient on the list starts if a slot is free.
-        (`_event`: called as the callback of an `engine.Discharge` too.)"""
+        (`_event`: called as the callback of a treatment's end too.)"""
         now = self.env._now  # type: ignore[attr-defined]
         busy, slots = self.busy, self.slots
         dt = now - self._stat_t
@@ -93,8 +97,9 @@ class TreatmentUnit:
         busy -= 1
         queue = self.waiting_list
         if queue and busy < slots:  # `_fill`: the starts below all fall at `now` (dt = 0)
+            grants, eid = self.grants, self._eid
             while queue and busy < slots:
-                heapq.heappop(queue)[3].succeed(self.grants)
+                heapq.heappush(grants, (now, NORMAL, next(eid), heapq.heappop(queue)[3]))
                 busy += 1
         self.busy = busy
         ahead = len(queue) + busy - slots + 1
@@ -117,17 +122,18 @@ class TreatmentUnit:
     def _fill(self) -> None:
         queue = self.waiting_list
         while queue and self.busy < self.slots:
-            grant = heapq.heappop(queue)[3]
+            waiter = heapq.heappop(queue)[3]
             self._start()
-            grant.succeed(self.grants)
+            heapq.heappush(self.grants, (self.env.now, NORMAL, next(self._eid), waiter))
 
     def _start(self) -> None:
         self._accumulate()
         self.busy += 1
 
     def drop_waiting(self) -> None:
-        """After a run: forget the patients still waiting, so they are freed now (each one's
-        frame holds its grant, whose callback resumes it: a cycle only the cyclic GC breaks)."""
+        """After a run: forget the patients still waiting, so they are freed now (a waiter's
+        callbacks may resume a generator whose frame holds it: a cycle only the cyclic GC
+        breaks)."""
         for entry in self.waiting_list:
             entry[3].callbacks = None
         self.waiting_list.clear()

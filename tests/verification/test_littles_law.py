@@ -22,6 +22,7 @@ import pytest
 from sim.analysis.stats import t_interval
 from sim.config import load_scenario
 from sim.model import unit as unit_module
+from sim.model.engine import Wake
 from sim.model.simulation import Simulation
 
 REPS = 3
@@ -39,19 +40,24 @@ def _run_instrumented(replication: int, monkeypatch) -> tuple[np.ndarray, np.nda
     original = unit_module.TreatmentUnit.join
     position: dict[int, int] = {}  # id(unit) -> unit index, filled once the units exist
 
-    def join(self, priority, referral_time):
+    def join(self, priority, referral_time, waiter):
         now = self.env.now
-        grant = original(self, priority, referral_time)
         unit = position[id(self)]
         k = len(joins[unit])
         joins[unit].append(now)
-        if grant is None:
+        stand_in = Wake()  # on the list in the waiter's place, to time the grant
+
+        def granted(_event, u=unit, k=k, t0=now, env=self.env, waiter=waiter):
+            waits[u][k] = env.now - t0
+            callbacks, waiter.callbacks = waiter.callbacks, None
+            for callback in callbacks:  # then the waiter's own, as if it had been granted
+                callback(waiter)
+
+        stand_in.callbacks.append(granted)
+        if original(self, priority, referral_time, stand_in):
             waits[unit][k] = 0.0
-        else:
-            def granted(_event, u=unit, k=k, t0=now, env=self.env):
-                waits[u][k] = env.now - t0
-            grant.callbacks.append(granted)
-        return grant
+            return True
+        return False
 
     monkeypatch.setattr(unit_module.TreatmentUnit, "join", join)
     sim = Simulation(load_scenario("england"), replication, years=YEARS, warmup_days=WARMUP)
