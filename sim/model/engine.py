@@ -38,7 +38,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from math import inf
 
 import simpy
@@ -110,13 +110,15 @@ class Later:
         """The clock's next event is at `now`, at or after `limit`: move the first bucket onto
         `queue` if it starts at or before `now` (one bucket only: `now` may be a review months
         ahead while the queue is momentarily empty), and return the new limit, the end of
-        that bucket or, if none starts before, of `now`'s."""
+        that bucket or, if none starts before, of `now`'s. The bucket joins the heap in one
+        `heapify` (linear, in C) rather than a push each: keys are unique, so any heap of the
+        same entries pops them in the same order."""
         keys = self.keys
         current = int(now // self.WIDTH)
         if keys and keys[0] <= current:
             current = heappop(keys)
-            for entry in self.buckets.pop(current):
-                heappush(queue, entry)
+            queue += self.buckets.pop(current)
+            heapify(queue)
         self.limit = limit = (current + 1) * self.WIDTH
         return limit
 

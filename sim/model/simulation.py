@@ -142,7 +142,7 @@ class Simulation:
 
     def _finish_records(self) -> None:
         """A patient's step-down and discharge are written at the start of a treatment that
-        no escalation follows (`_patient`); for those still in treatment at the horizon, undo
+        no escalation follows (`pathway.treat`); for those still in treatment at the horizon, undo
         that, so the records say what happened by the horizon (no discharge, no hand-back).
         And whether each treated patient was treated away from their nearest unit, written
         here for all at once rather than by the pathway for each."""
