@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.model.engine import CHUNK
-from sim.model.patients import Patients
+from sim.model.patients import Patients, decision_times
 from sim.model.records import MANAGED_LOCALLY, PatientRecords
 
 
@@ -48,11 +48,12 @@ def decisions(patients: Patients, records: PatientRecords, horizon: float,
     patients managed locally, and the decision day of every patient decided before the
     horizon, at once."""
     p, rec = patients, records
-    decide_at = np.where(p.backlog, 0.0, p.referral + p.assess)
+    decide_at = decision_times(p)
     local = p.local
     rec.status[local] = MANAGED_LOCALLY
     rec.decision[local] = decide_at[local]
     specialised = np.flatnonzero(~local)
+    # (already in order in a run, `patients.in_decision_order`: then the sort is cheap)
     order = specialised[np.argsort(decide_at[specialised], kind="stable")]
     times = decide_at[order]
     before = times < horizon

@@ -32,7 +32,7 @@ from sim.model.groups import group_activity
 from sim.model.ledger import EpisodeLedger
 from sim.model.network import Network, build_network
 from sim.model.pathway import Step, pathway
-from sim.model.patients import generate_patients
+from sim.model.patients import generate_patients, in_decision_order
 from sim.model.prevention import apply_prevention
 from sim.model.records import PatientRecords, RunResult
 from sim.model.rng import stream
@@ -60,10 +60,12 @@ class Simulation:
         # grants are due at once: on the side queue that `engine.run_until` merges with SimPy's
         self.units = [TreatmentUnit(self.env, u.slots, net.services[u.service].mean_service_days,
                                     side_queue(self.env)) for u in net.units]
-        self.patients, self.prevented = apply_prevention(  # no-op unless switched on
+        patients, self.prevented = apply_prevention(  # no-op unless switched on
             net, scenario.mechanisms.prevention,
             generate_patients(net, self.seed, replication, self.horizon, stream_salt),
             self.seed, replication, stream_salt)
+        # patient ids in the order the run meets them (the same events; memory locality)
+        self.patients = in_decision_order(patients)
         self.records = PatientRecords.empty(len(self.patients))
         self.groups = (group_activity(net, self.seed, replication, self.horizon,
                                       run.start_date, stream_salt) if net.groups else None)
