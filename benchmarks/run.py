@@ -263,14 +263,35 @@ def _child(args: str) -> None:
     print(json.dumps(row))
 
 
+def _fastest(rows: list[dict]) -> dict:
+    """The fastest of some runs of one configuration (other load only ever slows a run
+    down), with the largest peak memory seen."""
+    best = min(rows, key=lambda row: row["simulate_s"])
+    return {**best, "peak_rss_mb": max(row["peak_rss_mb"] for row in rows),
+            "repeats": len(rows)}
+
+
 def _best_of(repeats: int, ref: str, years: float | None, warmup_days: float | None,
              scale: float, sized: bool = False, customers: int = 100_000) -> dict:
-    """The fastest of `repeats` runs (other load only ever slows a run down), with the largest
-    peak memory seen."""
-    rows = [model_run_subprocess(ref, years, warmup_days, scale, sized, customers)
-            for _ in range(repeats)]
-    best = min(rows, key=lambda row: row["simulate_s"])
-    return {**best, "peak_rss_mb": max(row["peak_rss_mb"] for row in rows), "repeats": repeats}
+    """The fastest of `repeats` runs."""
+    return _fastest([model_run_subprocess(ref, years, warmup_days, scale, sized, customers)
+                     for _ in range(repeats)])
+
+
+def _paired_scaling(pairs: int, ref: str, years: float, warmup_days: float, top: float,
+                    customers: int) -> tuple[dict, dict, list[float]]:
+    """Runs at 1x and at `top` x demand, alternately, `pairs` times: the fastest of each, and
+    each `top` x run's time per patient over that of the 1x run just before it. The machine's
+    speed drifts by 10-40 % within minutes, so two rows measured a minute apart gave 8x
+    against 1x anywhere from 0.89 to 1.26 on the same code (2026-12-01); the median of
+    adjacent pairs is the scaling figure."""
+    low, high = [], []
+    for _ in range(pairs):
+        low.append(model_run_subprocess(ref, years, warmup_days, 1.0, True, customers))
+        high.append(model_run_subprocess(ref, years, warmup_days, top, True, customers))
+    ratios = [up["us_per_specialised"] / base["us_per_specialised"]
+              for base, up in zip(low, high, strict=True)]
+    return _fastest(low), _fastest(high), ratios
 
 
 # -- start-up -------------------------------------------------------------------------------
@@ -340,8 +361,11 @@ def run_all(quick: bool = False) -> dict:
     # all features on, over the scenario's own horizon (None: its `run:` block)
     features_row = _best_of(2, FEATURES, *((0.02, 10.0) if quick else (None, None)), 1.0,
                             customers=customers)
-    scaling_rows = [_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k), sized=True,
-                             customers=customers) for k in scales]
+    low, high, pair_ratios = _paired_scaling(2 if quick else 3, SCENARIOS[0], scale_years,
+                                             scale_warmup, float(scales[-1]), customers)
+    scaling_rows = [low, *(_best_of(2, SCENARIOS[0], scale_years, scale_warmup, float(k),
+                                    sized=True, customers=customers) for k in scales[1:-1]),
+                    high]
     # memory: 2x demand over 3 years after the default warm-up (capacity sized to demand)
     memory_row = model_run_subprocess(SCENARIOS[0], *((0.02, 10.0) if quick else (3.0, 365.0)),
                                       2.0, sized=True, customers=customers)
@@ -381,6 +405,9 @@ def run_all(quick: bool = False) -> dict:
         "scenarios": scenario_rows,
         "features": features_row,
         "scaling": scaling_rows,
+        # each top-scale run against the 1x run just before it (the acceptance figure)
+        "scaling_paired": {"scale": float(scales[-1]), "ratios": pair_ratios,
+                           "median": float(np.median(pair_ratios))},
         "memory": memory_row,
         "waiting_list": [{**asdict(q), "us_per_completion": q.us_per_completion,
                           "completions_per_s": 1e6 / q.us_per_completion} for q in queue],
@@ -439,6 +466,11 @@ def format_table(res: dict) -> str:
               f" with every output ({feat['ratio_to_simpy_all']:.2f}x)"]
     lines += ["", "scaling, time per specialised patient relative to 1x: " + ", ".join(
         f"{row['scale']:g}x {row['ratio_to_1x']:.2f}" for row in res["scaling"])]
+    paired = res["scaling_paired"]
+    lines += [f"{paired['scale']:g}x against the 1x run just before it, "
+              f"{len(paired['ratios'])} pairs: "
+              + ", ".join(f"{r:.2f}" for r in paired["ratios"])
+              + f" (median {paired['median']:.2f})"]
     lines += ["", "| waiting list | waiting | completions | us/completion | completions/s |",
               "|---|---:|---:|---:|---:|"]
     for q in res["waiting_list"]:

@@ -59,6 +59,10 @@ def test_quick_harness_end_to_end(bench, tmp_path, capsys):
     assert bench.main(["--quick", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
     assert [row["scale"] for row in res["scaling"]] == [1.0, 2.0]
+    paired = res["scaling_paired"]  # 2x against the 1x run just before it, twice
+    assert paired["scale"] == 2.0 and len(paired["ratios"]) == 2
+    assert paired["median"] == pytest.approx(sum(paired["ratios"]) / 2)
+    assert all(row["repeats"] == 2 for row in res["scaling"])
     assert all(row["peak_rss_mb"] > 10 for row in res["scenarios"] + res["scaling"])
     # each model run's own bare SimPy reference, measured in its process
     assert all(row["simpy_us_adjacent"] > 0 and row["ratio_to_simpy_adjacent"] > 0

@@ -17,12 +17,13 @@
   starts it. No event is scheduled for an arrival (it was one of every patient's three): the
   loop compares the next arrival's time with the head of the queues, and an arrival goes
   before any event at a later time (after any at the same time, a tie of measure zero).
-* `Wake` is the pathway's timeout: a slotted object scheduled exactly as a `simpy.Timeout`
-  (same time, priority and event number, so the same order), without the constructor, delay
-  check and `schedule` call of one. A unit schedules a waiter it gives a slot to exactly as
-  `Event.succeed` would (in a run, on the side queue: it is due at once). With the arrivals
-  and the pathway's stages, a specialised patient costs about 1.5 events (a treatment end,
-  and a grant or a hand-over wait for some) where a generator per patient cost 2.9.
+* `Wake` is a bare event (the escalation's timeouts and its wait for a centre's slot): a
+  slotted object scheduled exactly as a `simpy.Timeout` (same time, priority and event
+  number, so the same order), without the constructor, delay check and `schedule` call of
+  one; the pathway's `Step` is scheduled the same way. A unit schedules a waiter it gives
+  a slot to exactly as `Event.succeed` would (in a run, on the side queue: it is due at
+  once). With the arrivals and the pathway's stages, a specialised patient costs about 1.5
+  events (a treatment end, and a grant or a hand-over wait for some) where it cost 2.9.
 * `Later` keeps the pathway's events due after the current quarter-day (treatment ends and
   hand-over waits) in buckets of a quarter-day, off SimPy's heap: `run_until` moves a bucket
   onto the heap when the clock reaches it. A heap pop costs log(n) tuple comparisons, most of
@@ -65,8 +66,8 @@ class Resume:
 
 
 class Wake:
-    """A timeout of the patient pathway: just what `run_until`, `Environment.step` and
-    `Resume` read (its callbacks; it always succeeds, with no value)."""
+    """A bare event (a timeout, or a waiter on a unit's list): just what `run_until`,
+    `Environment.step` and `Resume` read (its callbacks; it always succeeds, with no value)."""
 
     __slots__ = ("callbacks",)
     _ok = True
