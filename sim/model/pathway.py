@@ -6,14 +6,16 @@ the grant of a slot. Between stages a patient is one `Step`, which is both what 
 (their numbers, the unit chosen, crossings and hand-over days so far) and the event they wait
 for: scheduled with SimPy's key (time, priority, event number) and a stage's one-element
 callback list, shared by every patient at that stage. No generator, no resumption object,
-no event object of its own per wait (a generator per patient cost about 1 us of a 12 us
-patient, measured). The rare escalation to a national centre, with two waits of its own, is
-a generator (`escalation`), started at the end of the first treatment.
+no event object of its own per wait (without the generator per patient, a run's simulation
+takes 11 % fewer instructions, cachegrind: benchmarks/README.md). The rare escalation to a
+national centre, with two waits of its own, is a generator (`escalation`), started at the end
+of the first treatment.
 
 The hot path of a run (each line is met by up to 300,000 patients a year): the numbers are
 unpacked in `arrivals.PatientRow` order; the clock is read as `env._now`; records are written
 through memoryviews of their columns; waits go through `engine.Later`; the volume-outcome curve
-(`outcomes.adverse_probability`) is inlined term for term, so every number is the same float.
+(`outcomes.adverse_probability`) is inlined term for term in `treat`, so every number is the
+same float.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sim.model.commissioning import NATIONAL_INDEX, Commissioners
 from sim.model.engine import Resume, Wake, later
 from sim.model.ledger import EpisodeLedger
 from sim.model.network import Network
+from sim.model.outcomes import adverse_probability
 from sim.model.records import TREATED, UNMET, RecordWriter
 from sim.model.routing import first_free, route, routes
 from sim.model.transition import Transitions
@@ -87,6 +90,7 @@ def pathway(env: simpy.Environment, rec: RecordWriter, net: Network, units: list
     # where the (service, ICS) has centres to go to (fixed lists: withdrawal never takes one)
     centres = [[routes(o, units).options for o in sn.centres] for sn in net.services]
     at_centre = [u.national_centre for u in net.units]
+    outcomes = [sn.spec.outcome for sn in net.services]  # the escalation's (rare) curve
     e_handover_esc, u_outcome2, treat2 = patients_escalation
 
     def decide(pid: int, numbers: tuple) -> None:
@@ -206,8 +210,8 @@ def pathway(env: simpy.Environment, rec: RecordWriter, net: Network, units: list
             yield wake
         now = env._now  # type: ignore[attr-defined]
         volume = centre.record_start(now)
-        p_floor, span, v_half, k_exp, extra_days, _ = curves[s]
-        adverse = float(u_outcome2[pid]) < p_floor + span / (1.0 + (volume / v_half) ** k_exp)
+        adverse = float(u_outcome2[pid]) < adverse_probability(outcomes[s], volume)
+        extra_days = curves[s][4]
         rec.escalated[pid] = True
         rec.esc_unit[pid] = centre_choice.unit
         rec.esc_start[pid] = now

@@ -224,8 +224,8 @@ def in_decision_order(patients: Patients) -> Patients:
     Nothing a patient draws depends on their number (each attribute was drawn in its own
     stream, block by block), and the run meets patients in this order; so numbering them in it
     changes no event, and the pathway's reads and record writes move forward through memory
-    instead of jumping across every column at random: at 8x demand that made a patient 10-15 %
-    dearer than at 1x (measured, benchmarks/README.md)."""
+    instead of jumping across every column at random: at 8x demand that made a patient 12-19 %
+    dearer than at 1x (two pairs of runs; benchmarks/README.md)."""
     order = np.argsort(decision_times(patients), kind="stable")
     for f in fields(Patients):  # one column at a time: the old one is freed as we go
         setattr(patients, f.name, getattr(patients, f.name)[order])
